@@ -1,0 +1,1 @@
+SELECT id, pid FROM crawl_runs WHERE status = 'running';

@@ -1,0 +1,276 @@
+"""The real Scrapy engine, over HTTP, against the local demo site (crawler/demosite).
+
+Every crawl runs the `suar crawl` command in a subprocess (one Twisted reactor per process),
+exactly as cron would, and every check reads the DuckDB file it wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from crawler.demosite import DemoSite
+from crawler.urls import canonical_url
+from tests.conftest import REPO, run_suar
+
+FAST = {
+    "SUAR_CRAWL_RETRY_BACKOFF_BASE": "0.05",
+    "SUAR_CRAWL_RETRY_TIMES": "2",
+    "SUAR_CRAWL_DOWNLOAD_TIMEOUT": "15",
+}
+
+
+@pytest.fixture
+def site():
+    with DemoSite(slow_seconds=0.5) as demo:
+        yield demo
+
+
+def crawl_args(site: DemoSite, db) -> list[str]:
+    args = ["--db", str(db), "crawl", "--impolite"]
+    for outlet, url in site.base_urls.items():
+        args += ["--base-url", f"{outlet}={url}"]
+    return args
+
+
+def crawl(site: DemoSite, db, **kw):
+    return run_suar(*crawl_args(site, db), env=FAST, **kw)
+
+
+def query(db, sql: str, params=None):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_first_crawl_extracts_every_field_per_outlet(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    crawl(site, db)
+    expected = {canonical_url(e["url"]): e for e in site.expected_articles()}
+    rows = query(
+        db,
+        "SELECT url, outlet, title, published_at, author, editor, tags, dateline, body, "
+        "language, content_hash FROM articles",
+    )
+    stored = {r[0]: r for r in rows}
+    assert set(stored) == set(expected), "every demo article stored once, nothing else"
+    for url, exp in expected.items():
+        _, outlet, title, published, author, editor, tags, dateline, body, lang, chash = stored[url]
+        assert outlet == exp["outlet"]
+        assert title == exp["title"], url
+        assert published == exp["published_at"], url
+        assert author == exp["author"], url
+        assert editor == exp["editor"], url
+        assert sorted(tags) == sorted(exp["tags"]), url
+        assert dateline == exp["dateline"], url
+        assert body == "\n\n".join(exp["paragraphs"]), url
+        assert lang == "id" and len(chash) == 64
+        assert published.tzinfo is not None
+    # each discovery method did real work somewhere
+    disc = dict(query(db, "SELECT outlet, discovery FROM crawl_run_outlets WHERE run_id = 1"))
+    assert "sitemap" in disc["niaga_asia"]
+    assert "feed" in disc["jubi"]
+    assert disc["serambinews"] == ["listing"]
+    # raw HTML is kept, compressed, for re-extraction
+    assert query(db, "SELECT count(*) FROM article_html")[0][0] == len(expected)
+
+
+def test_incremental_rerun_adds_nothing_and_fetches_no_known_article(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    crawl(site, db)
+    before = query(db, "SELECT count(*), max(last_changed) FROM articles")[0]
+    article_paths = {e["path"] for e in site.expected_articles()}
+    mark = len(site.request_log)
+    crawl(site, db)
+    refetched = [p for (_o, p, _s) in site.request_log[mark:] if p in article_paths]
+    assert refetched == [], f"known, unchanged articles fetched again: {refetched}"
+    after = query(db, "SELECT count(*), max(last_changed) FROM articles")[0]
+    assert after == before
+    assert query(db, "SELECT sum(new), sum(updated) FROM crawl_run_outlets WHERE run_id = 2") == [
+        (0, 0)
+    ]
+    assert query(db, "SELECT status FROM crawl_runs ORDER BY id") == [("ok",), ("ok",)]
+
+
+def test_modified_page_on_the_server_is_updated(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    crawl(site, db)
+    exp = next(e for e in site.expected_articles() if e["outlet"] == "niaga_asia")
+    slug = exp["path"].strip("/")
+    new_para = "Pembaruan: panitia menambahkan keterangan baru setelah rapat lanjutan sore ini."
+    site.modify_article("niaga_asia", slug, paragraphs=[*exp["paragraphs"], new_para])
+    crawl(site, db)
+    ((body, first_seen, last_changed),) = query(
+        db,
+        "SELECT body, first_seen, last_changed FROM articles WHERE url = ?",
+        [canonical_url(exp["url"])],
+    )
+    assert body.endswith(new_para)
+    assert last_changed > first_seen
+    stats = query(db, "SELECT outlet, updated, new FROM crawl_run_outlets WHERE run_id = 2")
+    assert ("niaga_asia", 1, 0) in stats
+    assert sum(r[1] for r in stats) == 1
+    assert query(db, "SELECT count(*) FROM articles")[0][0] == len(site.expected_articles())
+
+
+def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path):
+    db = tmp_path / "c.duckdb"
+    with DemoSite(slow_seconds=0.2) as site:
+        article_paths = {e["path"] for e in site.expected_articles()}
+        env = {
+            **os.environ,
+            **FAST,
+            "SUAR_CRAWL_AUTOTHROTTLE": "false",
+            "SUAR_CRAWL_DOWNLOAD_DELAY": "0.4",
+            "SUAR_CRAWL_CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+        }
+        args = [a for a in crawl_args(site, db) if a != "--impolite"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", *args],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            fetched = sum(1 for (_o, p, s) in site.request_log if p in article_paths and s == 200)
+            if fetched >= 12 or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "crawl finished before it could be killed; slow it down"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        partial = query(db, "SELECT count(*) FROM articles")[0][0]
+        assert 0 < partial < len(article_paths)
+        assert query(db, "SELECT status FROM crawl_runs") == [("running",)]
+
+        crawl(site, db)
+        urls = [r[0] for r in query(db, "SELECT url FROM articles")]
+        assert len(urls) == len(set(urls)) == len(article_paths)
+        assert set(urls) == {canonical_url(e["url"]) for e in site.expected_articles()}
+        assert query(db, "SELECT id, status FROM crawl_runs ORDER BY id") == [
+            (1, "interrupted"),
+            (2, "ok"),
+        ]
+
+
+def test_robots_disallow_and_offsite_links_are_respected(site, tmp_path):
+    crawl(site, tmp_path / "c.duckdb")
+    assert site.request_log, "the crawl reached the demo site"
+    assert not [r for r in site.request_log if r[1].startswith("/private/")]
+    assert not [r for r in site.request_log if r[0] == "offsite"]
+
+
+def test_breakage_is_logged_counted_and_the_crawl_goes_on(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    proc = crawl(site, db)
+    assert "run 1: ok" in proc.stdout
+    failures = {
+        (path_of(url), status)
+        for url, status in query(db, "SELECT url, status FROM crawl_failures")
+    }
+    assert (site.breakage_case("missing")["path"], 404) in failures
+    assert (site.breakage_case("always_500")["path"], 500) in failures
+    stats = {
+        r[0]: r[1:]
+        for r in query(
+            db, "SELECT outlet, failed, not_article, sample_errors FROM crawl_run_outlets"
+        )
+    }
+    assert stats["niaga_asia"][0] >= 1 and any("404" in e for e in stats["niaga_asia"][2])
+    assert stats["tribun_kaltim"][0] >= 1 and any("500" in e for e in stats["tribun_kaltim"][2])
+    assert stats["niaga_asia"][1] >= 1 and stats["siwalima"][1] >= 1  # about pages: not articles
+
+    def body_of(case: str) -> str:
+        url = canonical_url(site.breakage_case(case)["url"])
+        rows = query(db, "SELECT body FROM articles WHERE url = ?", [url])
+        assert rows, f"{case} article missing"
+        return rows[0][0]
+
+    assert "“" in body_of("cp1252") and "é" in body_of("cp1252")  # Windows-1252 decoded right
+    assert len(body_of("broken_html").split()) > 40
+    assert body_of("slow")
+    assert body_of("flaky_500")  # failed once, retried, stored
+    dup = canonical_url(site.breakage_case("duplicate")["url"])
+    assert query(
+        db, "SELECT count(*) FROM articles WHERE url LIKE ?", [dup.split("?")[0] + "%"]
+    ) == [(1,)]
+    assert not query(
+        db, "SELECT url FROM articles WHERE url LIKE '%tentang-kami%' OR url LIKE '%redaksi%'"
+    )
+
+
+def path_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def test_waits_for_a_locked_database_then_fails_clearly(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    duckdb.connect(str(db)).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); "
+            "time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        proc = run_suar(
+            *crawl_args(site, db), env={**FAST, "SUAR_DATABASE_LOCK_TIMEOUT": "2"}, check=False
+        )
+        assert proc.returncode == 75
+        assert "in use by another process" in proc.stderr
+        assert "stayed locked" in proc.stderr and "Traceback" not in proc.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    # released: the same command now waits briefly and succeeds
+    crawl(site, db)
+    assert query(db, "SELECT count(*) FROM articles")[0][0] == len(site.expected_articles())
+
+
+def test_unknown_outlet_and_malformed_config_give_one_clear_line(tmp_path):
+    proc = run_suar("--db", str(tmp_path / "x.duckdb"), "crawl", "--outlet", "nope", check=False)
+    assert proc.returncode == 2
+    assert "unknown outlet(s): nope" in proc.stderr and "niaga_asia" in proc.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[crawl]\nconcurrent_requests_per_domain = 'two'\n")
+    proc = run_suar("--config", str(bad), "config", check=False)
+    assert proc.returncode == 2 and "concurrent_requests_per_domain" in proc.stderr
+    bad.write_text("[crawl\n")
+    proc = run_suar("--config", str(bad), "config", check=False)
+    assert proc.returncode == 2 and "not valid TOML" in proc.stderr
+    assert not (tmp_path / "x.duckdb").exists()  # nothing was created by a failed command
+
+
+def test_reextract_uses_stored_html_without_crawling(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    crawl(site, db)
+    with duckdb.connect(str(db)) as con:  # simulate an article stored by an older extractor
+        con.execute("UPDATE articles SET body = 'lama', content_hash = 'x' WHERE id = 1")
+    mark = len(site.request_log)
+    proc = run_suar("--db", str(db), "reextract")
+    assert site.request_log[mark:] == []
+    assert '"updated": 1' in proc.stdout
+    assert query(db, "SELECT body <> 'lama' FROM articles WHERE id = 1") == [(True,)]
+
+
+def test_published_dates_are_timezone_aware_in_outlet_zones(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    crawl(site, db)
+    for exp in site.expected_articles():
+        assert isinstance(exp["published_at"], datetime) and exp["published_at"].utcoffset()
