@@ -14,6 +14,7 @@ methods (``article_request``, ``listing_links``) and hard limits on what a page 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ class OutletSpider(scrapy.Spider):
         self.state: dict[str, _State] = defaultdict(_State)
         self.sitemaps_fetched: dict[str, int] = defaultdict(int)
         self.allowed_domains = sorted({p.outlet.host for p in plans})
+        self.extract_seconds = 0.0  # time spent in extraction, for bench/crawl.py
 
     # -- discovery ---------------------------------------------------------------------
 
@@ -349,6 +351,7 @@ class OutletSpider(scrapy.Spider):
                 outlet.id, response.url, response.status, f"not HTML ({content_type})"
             )
             return
+        started = time.perf_counter()
         try:
             extracted = extract(response.body, response.url, outlet, encoding=response.encoding)
         except Exception as exc:  # a broken page must never stop the crawl
@@ -356,6 +359,8 @@ class OutletSpider(scrapy.Spider):
             self.sink.failure(outlet.id, response.url, response.status, f"extraction: {exc!r}")
             log.warning("%s: extraction failed for %s: %r", outlet.id, response.url, exc)
             return
+        finally:
+            self.extract_seconds += time.perf_counter() - started
         if not extracted.is_article:
             stats["not_article"] += 1
             log.info(

@@ -60,16 +60,33 @@ def select_outlets(
 
 
 class RunRecorder:
-    """The spider's sink: saves articles, counts per outlet, reports progress."""
+    """The spider's sink: saves articles in small batches, counts per outlet, shows progress.
 
-    def __init__(self, con: Any, run_id: int, outlets: list[str], show: Any = None) -> None:
+    Articles are buffered for at most ``batch_size`` items or ``max_wait`` seconds, then
+    written in one transaction. A crawl killed in between loses only unsaved fetches, which
+    the next run fetches again (they are not in the database, so they are not "known").
+    """
+
+    def __init__(
+        self,
+        con: Any,
+        run_id: int,
+        outlets: list[str],
+        show: Any = None,
+        batch_size: int = 50,
+        max_wait: float = 2.0,
+    ) -> None:
         self.con = con
         self.run_id = run_id
         self.stats: dict[str, dict[str, Any]] = defaultdict(_new_stats)
         for outlet in outlets:
             self.stats[outlet]  # noqa: B018 - create the row so silent outlets show up
         self.show = show
-        self._last_flush = time.monotonic()
+        self.batch_size = batch_size
+        self.max_wait = max_wait
+        self.pending: list[store.ArticleRecord] = []
+        self._oldest = 0.0
+        self._last_stats = time.monotonic()
 
     def save(self, item: dict[str, Any]) -> str:
         rec = store.ArticleRecord.from_extracted(
@@ -81,30 +98,51 @@ class RunRecorder:
             lastmod=item.get("lastmod"),
             alias_urls=item.get("aliases", []),
         )
-        outcome, _ = store.save_article(self.con, rec, self.run_id)
-        key = "unchanged" if outcome == "duplicate" else outcome
-        self.stats[item["outlet"]][key] += 1
-        self._tick()
-        return outcome
+        if not self.pending:
+            self._oldest = time.monotonic()
+        self.pending.append(rec)
+        self.tick()
+        return "queued"
 
     def failure(self, outlet: str, url: str, status: int | None, error: str) -> None:
         samples = self.stats[outlet]["sample_errors"]
         if len(samples) < 10:
             samples.append(f"{error}: {url}")
         store.record_failure(self.con, self.run_id, outlet, url, status, error)
-        self._tick()
+        self.tick()
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """Called on every event and by a timer: write what is due, refresh the display."""
+        now = time.monotonic()
+        if self.pending and (
+            len(self.pending) >= self.batch_size or now - self._oldest >= self.max_wait
+        ):
+            self.write_pending()
+        if now - self._last_stats > 5:
+            self.flush_stats()
         if self.show is not None:
             self.show(self.stats)
-        if time.monotonic() - self._last_flush > 5:
-            self.flush()
 
-    def flush(self) -> None:
+    def write_pending(self) -> None:
+        batch, self.pending = self.pending, []
+        for rec, result in zip(batch, store.save_batch(self.con, batch, self.run_id), strict=True):
+            if isinstance(result, Exception):
+                self.stats[rec.outlet]["failed"] += 1
+                self.failure(rec.outlet, rec.url, None, f"storage: {result!r}")
+                continue
+            outcome = "unchanged" if result[0] == "duplicate" else result[0]
+            self.stats[rec.outlet][outcome] += 1
+
+    def flush_stats(self) -> None:
         """Persist the counters (also mid-run, so a killed run still tells what it did)."""
         for outlet, stats in self.stats.items():
             store.save_run_outlet(self.con, self.run_id, outlet, stats)
-        self._last_flush = time.monotonic()
+        self._last_stats = time.monotonic()
+
+    def flush(self) -> None:
+        """Write everything pending; called when the crawl ends."""
+        self.write_pending()
+        self.flush_stats()
 
 
 def _quiet_scrapy(tty: bool) -> None:
@@ -130,6 +168,8 @@ class CrawlSummary:
     status: str
     stats: dict[str, dict[str, Any]]
     db_path: Path
+    seconds: float = 0.0
+    extract_seconds: float = 0.0
 
 
 def run_crawl(
@@ -155,7 +195,14 @@ def run_crawl(
     chosen = select_outlets(registry, outlets or crawl_cfg["outlets"], base_urls)
     con = db.connect(config.db_path, wait=config.get("database", "lock_timeout"), on_wait=on_wait)
     run_id = store.start_run(con, [o.id for o in chosen])
-    recorder = RunRecorder(con, run_id, [o.id for o in chosen], show=progress)
+    recorder = RunRecorder(
+        con,
+        run_id,
+        [o.id for o in chosen],
+        show=progress,
+        batch_size=crawl_cfg["write_batch_size"],
+        max_wait=crawl_cfg["write_batch_seconds"],
+    )
     since = None
     if crawl_cfg["first_crawl_days"]:
         since = datetime.now(UTC) - timedelta(days=crawl_cfg["first_crawl_days"])
@@ -192,7 +239,13 @@ def run_crawl(
             sink=recorder,
             max_articles_per_outlet=crawl_cfg["max_articles_per_outlet"],
         )
+        from twisted.internet import task
+
+        timer = task.LoopingCall(recorder.tick)
+        timer.start(1.0, now=False)
+        started = time.perf_counter()
         process.start()
+        elapsed = time.perf_counter() - started
         status = "ok" if reasons == ["finished"] else "interrupted"
         error = None if status == "ok" else f"spider closed: {', '.join(reasons) or 'unknown'}"
     except BaseException as exc:  # record the failure, then let it propagate
@@ -202,4 +255,11 @@ def run_crawl(
         recorder.flush()
         store.finish_run(con, run_id, status, error)
         con.close()
-    return CrawlSummary(run_id, status, dict(recorder.stats), config.db_path)
+    return CrawlSummary(
+        run_id,
+        status,
+        dict(recorder.stats),
+        config.db_path,
+        seconds=elapsed,
+        extract_seconds=crawler.spider.extract_seconds,
+    )

@@ -81,8 +81,136 @@ def save_article(
     'updated'. A new URL whose content the outlet already holds -> recorded as an alias
     ('duplicate'), never a second row.
     """
+    return _save_batch_tx(con, [rec], run_id)[0]
+
+
+def save_batch(
+    con: duckdb.DuckDBPyConnection, recs: list[ArticleRecord], run_id: int | None = None
+) -> list[tuple[Outcome, int] | Exception]:
+    """Save many articles in one transaction with a handful of set-wise statements.
+
+    DuckDB is columnar: one statement per article costs milliseconds, one per batch about the
+    same. If anything in the batch fails, it is rolled back and retried one article per
+    transaction, so a bad record costs only itself; its exception is returned in its place.
+    """
+    if not recs:
+        return []
+    try:
+        return list(_save_batch_tx(con, recs, run_id))
+    except Exception:
+        pass
+    out: list[tuple[Outcome, int] | Exception] = []
+    for rec in recs:
+        try:
+            out.append(_save_batch_tx(con, [rec], run_id)[0])
+        except Exception as exc:  # reported to the caller, never raised mid-batch
+            out.append(exc)
+    return out
+
+
+def _columns(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, list[Any]]:
+    return {k: [r[k] for r in rows] for k in keys}
+
+
+def _save_batch_tx(
+    con: duckdb.DuckDBPyConnection, recs: list[ArticleRecord], run_id: int | None
+) -> list[tuple[Outcome, int]]:
+    """Classify each record against the database and the batch itself, then write set-wise."""
     now = _now()
-    params = {
+    con.execute("BEGIN TRANSACTION")
+    try:
+        known = {
+            url: (art_id, chash)
+            for url, art_id, chash in con.execute(
+                sql("batch_lookup"), {"urls": [r.url for r in recs]}
+            ).fetchall()
+        }
+        same = {
+            (outlet, chash): art_id
+            for outlet, chash, art_id in con.execute(
+                sql("batch_same_content"), {"hashes": [r.content_hash for r in recs]}
+            ).fetchall()
+        }
+        plan: list[tuple[Outcome, ArticleRecord, Any]] = []
+        batch_urls: dict[str, int] = {}
+        batch_content: dict[tuple[str, str], int] = {}
+        for i, rec in enumerate(recs):
+            key = (rec.outlet, rec.content_hash)
+            if rec.url in known:
+                art_id, chash = known[rec.url]
+                plan.append(("unchanged" if chash == rec.content_hash else "updated", rec, art_id))
+            elif rec.url in batch_urls:
+                plan.append(("unchanged", rec, ("batch", batch_urls[rec.url])))
+            elif rec.content_hash and key in same:
+                plan.append(("duplicate", rec, same[key]))
+            elif rec.content_hash and key in batch_content:
+                plan.append(("duplicate", rec, ("batch", batch_content[key])))
+            else:
+                plan.append(("new", rec, None))
+                batch_urls[rec.url] = i
+                batch_content[key] = i
+        new_rows = [_params(rec, run_id, now) for outcome, rec, _ in plan if outcome == "new"]
+        ids_by_url: dict[str, int] = {}
+        if new_rows:
+            cols = _columns(new_rows, [k for k in new_rows[0] if k not in {"now", "run_id"}])
+            inserted = con.execute(sql("batch_insert"), {**cols, "now": now, "run_id": run_id})
+            ids_by_url = {url: art_id for art_id, url in inserted.fetchall()}
+
+        def resolve(ref: Any) -> int:
+            return ids_by_url[recs[ref[1]].url] if isinstance(ref, tuple) else ref
+
+        results: list[tuple[Outcome, int]] = []
+        touches: dict[int, datetime | None] = {}
+        html: list[dict[str, Any]] = []
+        aliases: list[dict[str, Any]] = []
+        for outcome, rec, ref in plan:
+            art_id = ids_by_url[rec.url] if outcome == "new" else resolve(ref)
+            results.append((outcome, art_id))
+            if outcome == "updated":
+                params = _params(rec, run_id, now)
+                update = {k: v for k, v in params.items() if k not in {"url", "outlet", "source"}}
+                con.execute(sql("article_update"), {**update, "id": art_id})
+            elif outcome in {"unchanged", "duplicate"}:
+                touches[art_id] = rec.lastmod or touches.get(art_id)
+            if outcome == "duplicate":
+                aliases.append({"url": rec.url, "id": art_id, "reason": "same-content"})
+            if rec.html is not None and outcome in {"new", "updated"}:
+                html.append(
+                    {
+                        "id": art_id,
+                        "fetched_url": rec.fetched_url or rec.url,
+                        "encoding": rec.encoding,
+                        "html_gz": gzip.compress(rec.html, compresslevel=6),
+                    }
+                )
+            for alias in rec.alias_urls:
+                if alias != rec.url:
+                    aliases.append({"url": alias, "id": art_id, "reason": "canonical-link"})
+        if touches:
+            con.execute(
+                sql("batch_touch"),
+                {
+                    "id": list(touches),
+                    "lastmod": list(touches.values()),
+                    "now": now,
+                    "run_id": run_id,
+                },
+            )
+        if html:
+            cols = _columns(html, ["id", "fetched_url", "encoding", "html_gz"])
+            con.execute(sql("batch_html"), {**cols, "now": now})
+        if aliases:
+            cols = _columns(aliases, ["url", "id", "reason"])
+            con.execute(sql("batch_aliases"), {**cols, "now": now})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return results
+
+
+def _params(rec: ArticleRecord, run_id: int | None, now: datetime) -> dict[str, Any]:
+    return {
         "url": rec.url,
         "outlet": rec.outlet,
         "title": rec.title,
@@ -100,68 +228,10 @@ def save_article(
         "extraction": rec.extraction,
         "warnings": rec.warnings,
         "source": rec.source,
-        "now": now,
         "lastmod": rec.lastmod,
+        "now": now,
         "run_id": run_id,
     }
-    con.execute("BEGIN TRANSACTION")
-    try:
-        row = con.execute(sql("article_lookup"), {"url": rec.url}).fetchone()
-        outcome: Outcome
-        if row is None and rec.content_hash:
-            same = con.execute(
-                sql("article_same_content"),
-                {"outlet": rec.outlet, "content_hash": rec.content_hash},
-            ).fetchone()
-            if same is not None:
-                art_id = same[0]
-                con.execute(
-                    sql("alias_insert"),
-                    {"url": rec.url, "id": art_id, "reason": "same-content", "now": now},
-                )
-                con.execute(
-                    sql("article_touch"),
-                    {"id": art_id, "now": now, "lastmod": rec.lastmod, "run_id": run_id},
-                )
-                con.execute("COMMIT")
-                return "duplicate", art_id
-        if row is None:
-            art_id = con.execute(sql("article_insert"), params).fetchone()[0]
-            outcome = "new"
-        elif row[1] == rec.content_hash:
-            art_id = row[0]
-            con.execute(
-                sql("article_touch"),
-                {"id": art_id, "now": now, "lastmod": rec.lastmod, "run_id": run_id},
-            )
-            outcome = "unchanged"
-        else:
-            art_id = row[0]
-            update = {k: v for k, v in params.items() if k not in {"url", "outlet", "source"}}
-            con.execute(sql("article_update"), {**update, "id": art_id})
-            outcome = "updated"
-        if rec.html is not None and outcome != "unchanged":
-            con.execute(
-                sql("article_html_upsert"),
-                {
-                    "id": art_id,
-                    "fetched_url": rec.fetched_url or rec.url,
-                    "encoding": rec.encoding,
-                    "html_gz": gzip.compress(rec.html, compresslevel=6),
-                    "now": now,
-                },
-            )
-        for alias in rec.alias_urls:
-            if alias != rec.url:
-                con.execute(
-                    sql("alias_insert"),
-                    {"url": alias, "id": art_id, "reason": "canonical-link", "now": now},
-                )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return outcome, art_id
 
 
 def known_urls(con: duckdb.DuckDBPyConnection, outlet: str) -> dict[str, datetime | None]:

@@ -129,6 +129,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path):
             "SUAR_CRAWL_AUTOTHROTTLE": "false",
             "SUAR_CRAWL_DOWNLOAD_DELAY": "0.4",
             "SUAR_CRAWL_CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+            "SUAR_CRAWL_WRITE_BATCH_SIZE": "3",
         }
         args = [a for a in crawl_args(site, db) if a != "--impolite"]
         proc = subprocess.Popen(
@@ -141,9 +142,10 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             fetched = sum(1 for (_o, p, s) in site.request_log if p in article_paths and s == 200)
-            if fetched >= 12 or proc.poll() is not None:
+            if fetched >= 15 or proc.poll() is not None:
                 break
             time.sleep(0.05)
+        time.sleep(0.3)  # let the crawler write the batches of what it has fetched
         assert proc.poll() is None, "crawl finished before it could be killed; slow it down"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

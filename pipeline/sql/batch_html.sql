@@ -1,2 +1,2 @@
 INSERT OR REPLACE INTO article_html (article_id, fetched_url, encoding, html_gz, fetched_at)
-VALUES ($id, $fetched_url, $encoding, $html_gz, $now);
+SELECT unnest($id), unnest($fetched_url), unnest($encoding), unnest($html_gz::BLOB[]), $now;

@@ -1,2 +1,2 @@
 INSERT OR IGNORE INTO article_aliases (url, article_id, reason, seen_at)
-VALUES ($url, $id, $reason, $now);
+SELECT unnest($url), unnest($id), unnest($reason), $now;
