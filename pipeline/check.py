@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.extract import extract
-from crawler.registry import Outlet, generic_outlet, outlet_for_url
+from crawler.registry import Outlet, outlet_for_url
 
 
 def fetch(url: str, crawl: dict[str, Any]) -> tuple[bytes, str | None, str]:
@@ -44,9 +44,4 @@ def check_page(
         url = outlet.base_url + "/" if outlet else f"file://{path.resolve()}"
     result = extract(data, url, outlet, encoding=encoding).to_dict()
     result["outlet"] = outlet.id if outlet else None
-    if outlet is None and not source.startswith(("http://", "https://")):
-        result["outlet"] = None
     return result
-
-
-__all__ = ["check_page", "fetch", "generic_outlet"]

@@ -276,3 +276,32 @@ def test_published_dates_are_timezone_aware_in_outlet_zones(site, tmp_path):
     crawl(site, db)
     for exp in site.expected_articles():
         assert isinstance(exp["published_at"], datetime) and exp["published_at"].utcoffset()
+
+
+def test_response_size_cap_fails_the_page_not_the_crawl(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    args = crawl_args(site, db) + ["--outlet", "jubi"]
+    proc = run_suar(*args, env={**FAST, "SUAR_CRAWL_MAX_RESPONSE_BYTES": "4000"})
+    assert "run 1: ok" in proc.stdout
+    (failed,) = query(db, "SELECT failed FROM crawl_run_outlets WHERE outlet = 'jubi'")[0]
+    assert failed >= 1
+    assert query(db, "SELECT count(*) FROM articles")[0][0] == 0  # every page is over the cap
+
+
+def test_outlets_check_fetches_a_page_and_prints_every_field(site):
+    import json
+
+    exp = next(e for e in site.expected_articles() if e["outlet"] == "tribun_kaltim")
+    out = json.loads(
+        run_suar("outlets", "check", exp["url"], "--outlet", "tribun_kaltim", "--json").stdout
+    )
+    assert out["outlet"] == "tribun_kaltim" and out["method"] == "selectors"
+    assert out["title"] == exp["title"] and out["author"] == exp["author"]
+    assert out["published_at"] == exp["published_at"].isoformat()
+    assert out["body"] == "\n\n".join(exp["paragraphs"])
+    text = run_suar("outlets", "check", exp["url"], "--outlet", "tribun_kaltim").stdout
+    assert "title:" in text and exp["title"] in text
+    listed = run_suar("outlets", "list").stdout
+    assert all(o in listed for o in site.base_urls)
+    bad = run_suar("outlets", "check", exp["url"], "--outlet", "nope", check=False)
+    assert bad.returncode == 2 and "unknown outlet" in bad.stderr

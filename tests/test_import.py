@@ -97,3 +97,21 @@ def test_import_csv_and_missing_file(tmp_path):
     missing = run_suar("--db", str(db), "import", str(tmp_path / "nope.jsonl"), check=False)
     assert missing.returncode != 0
     assert "nope.jsonl" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_non_indonesian_articles_are_kept_but_flagged(tmp_path):
+    db = tmp_path / "imp.duckdb"
+    path = tmp_path / "en.jsonl"
+    text = (
+        "Hundreds of residents gathered outside the district office on Monday to demand "
+        "compensation for farmland taken by a mining company, and officials promised to "
+        "answer their demands within a week."
+    )
+    path.write_text(
+        json.dumps({"url": "https://example.org/en", "title": "Residents", "text": text}) + "\n"
+    )
+    run_suar("--db", str(db), "import", str(path))
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT language, is_indonesian FROM articles").fetchall() == [
+            ("en", False)
+        ]

@@ -28,3 +28,22 @@ def test_generic_path_mean_f1_at_least_097(capsys):
     assert len(english) == 2 and all(p["language"] == "en" for p in english.values())
     assert main(["--shared", str(SHARED)]) == 0
     assert "MEAN" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not HAVE_SHARED, reason="../shared/data/extraction not available")
+def test_outlets_check_cli_generic_path_reaches_097():
+    """The acceptance path: `suar outlets check FILE --json` on each real page."""
+    import json
+
+    from tests.conftest import run_suar
+
+    folder = SHARED / "data" / "extraction"
+    scores = []
+    for html_path in sorted(folder.glob("*.html")):
+        expected = (folder / f"{html_path.stem}_expectation.txt").read_text(encoding="utf-8")
+        out = json.loads(run_suar("outlets", "check", str(html_path), "--json").stdout)
+        assert {"title", "published_at", "author", "body"} <= set(out)
+        assert out["outlet"] is None  # a file without --outlet takes the generic path
+        scores.append(prf(((out["dateline_raw"] or "") + " " + out["body"]).strip(), expected)[2])
+    assert len(scores) == 10
+    assert sum(scores) / len(scores) >= 0.97, scores
