@@ -253,7 +253,11 @@ def _clean_title(title: str | None, page: _Page, outlet: Outlet | None, url: str
     if not title:
         return None
     title = normalise_space(title)
-    site_names = {n.lower() for n in page.values('meta[property="og:site_name"]::attr(content)')}
+    site_names = {
+        n.lower()
+        for sel in ('meta[property="og:site_name"]::attr(content)', "jsonld:publisher.name")
+        for n in page.values(sel)
+    }
     if outlet:
         site_names.add(outlet.name.lower())
     host = urlsplit(url).netloc.lower().removeprefix("www.").split(":")[0]

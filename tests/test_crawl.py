@@ -305,3 +305,27 @@ def test_outlets_check_fetches_a_page_and_prints_every_field(site):
     assert all(o in listed for o in site.base_urls)
     bad = run_suar("outlets", "check", exp["url"], "--outlet", "nope", check=False)
     assert bad.returncode == 2 and "unknown outlet" in bad.stderr
+
+
+def test_an_outlet_added_by_url_alone_crawls_through_the_generic_path(site, tmp_path):
+    """A registry entry with no selectors: discovery defaults + trafilatura extraction."""
+    registry = tmp_path / "outlets.toml"
+    registry.write_text(
+        "[[template]]\nid = 'generic'\n[template.discovery]\nfeeds = ['/feed', '/rss']\n"
+        "sitemaps = ['/sitemap.xml']\n\n"
+        f"[[outlet]]\nid = 'situs_baru'\nbase_url = '{site.base_urls['jubi']}'\n"
+        "province = '91'\ntimezone = 'WIT'\nextends = 'generic'\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "g.duckdb"
+    run_suar(
+        "--db", str(db), "crawl", "--impolite", env={**FAST, "SUAR_CRAWL_REGISTRY": str(registry)}
+    )
+    rows = query(db, "SELECT outlet, extraction, title, published_at, body FROM articles")
+    expected = {e["title"]: e for e in site.expected_articles() if e["outlet"] == "jubi"}
+    assert len(rows) == len(expected)
+    for outlet, method, title, published, body in rows:
+        assert outlet == "situs_baru" and method == "generic"
+        assert title in expected
+        assert published == expected[title]["published_at"]
+        assert expected[title]["paragraphs"][-1] in body
