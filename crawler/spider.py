@@ -67,6 +67,7 @@ class _State:
     queued: int = 0
     seen: set[str] = field(default_factory=set)
     queued_urls: set[str] = field(default_factory=set)
+    discovery_urls: set[str] = field(default_factory=set)
     best_date: dict[str, datetime] = field(default_factory=dict)
 
 
@@ -105,7 +106,7 @@ class OutletSpider(scrapy.Spider):
     def discovery_requests(self, outlet: Outlet) -> Iterable[scrapy.Request]:
         """Robots sitemaps, configured sitemaps and feeds; listing pages come after them."""
         disc = outlet.discovery
-        requests = []
+        requests: list[scrapy.Request | None] = []
         if disc.robots_sitemaps:
             requests.append(self._discovery(outlet, "/robots.txt", self.parse_robots))
         for path in disc.sitemaps:
@@ -121,18 +122,28 @@ class OutletSpider(scrapy.Spider):
         if not (disc.robots_sitemaps or disc.sitemaps or disc.feeds) and disc.listing:
             self.state[outlet.id].listing_started = True
             requests.append(self.listing_request(outlet, 1))
-        return requests
+        return [r for r in requests if r is not None]
 
     def _discovery(
         self, outlet: Outlet, path: str, callback: Callable[..., Any], via: str = ""
-    ) -> scrapy.Request:
-        self.state[outlet.id].pending_discovery += 1
+    ) -> scrapy.Request | None:
+        """A sitemap/feed request, counted so the listing fallback knows when all are done.
+
+        Duplicates are dropped here, not by Scrapy's filter: a filtered request would never
+        answer, and the fallback would wait for it forever.
+        """
+        st = self.state[outlet.id]
+        url = urljoin(outlet.base_url + "/", path)
+        if url in st.discovery_urls:
+            return None
+        st.discovery_urls.add(url)
+        st.pending_discovery += 1
         return scrapy.Request(
-            urljoin(outlet.base_url + "/", path),
+            url,
             callback=callback,
             errback=self.discovery_failed,
-            meta={"outlet": outlet.id, "via": via or path, "handle_httpstatus_list": []},
-            dont_filter=False,
+            meta={"outlet": outlet.id, "via": via or path},
+            dont_filter=True,
             priority=10,
         )
 
@@ -163,14 +174,12 @@ class OutletSpider(scrapy.Spider):
             else response.body.decode("utf-8", "replace")
         )
         for url in robots_sitemaps(text):
-            if urlsplit(url).path in {
-                urlsplit(urljoin(outlet.base_url, p)).path for p in outlet.discovery.sitemaps
-            }:
-                continue  # already requested from the registry
-            yield self._sitemap_request(outlet, url)
+            request = self._sitemap_request(outlet, url)
+            if request is not None:  # None: already requested (e.g. listed in the registry)
+                yield request
         yield from self._discovery_done(outlet)
 
-    def _sitemap_request(self, outlet: Outlet, url: str) -> scrapy.Request:
+    def _sitemap_request(self, outlet: Outlet, url: str) -> scrapy.Request | None:
         local = self._same_host_url(outlet, url)
         return self._discovery(outlet, local, self.parse_sitemap, via="sitemap")
 
@@ -204,8 +213,10 @@ class OutletSpider(scrapy.Spider):
                     and entry.date + LASTMOD_TOLERANCE < newest_known
                 ):
                     continue  # nothing in that child sitemap changed since our last crawl
-                self.sitemaps_fetched[outlet.id] += 1
-                yield self._sitemap_request(outlet, entry.url)
+                request = self._sitemap_request(outlet, entry.url)
+                if request is not None:
+                    self.sitemaps_fetched[outlet.id] += 1
+                    yield request
         else:
             for entry in entries:
                 url = self._same_host_url(outlet, entry.url)
