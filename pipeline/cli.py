@@ -262,6 +262,102 @@ def query(ctx: click.Context, statement: str, fmt: str) -> None:
         writer.writerows(rows)
 
 
+# -- nlp: enrich / annotate / eval / models ------------------------------------------------
+
+
+@main.command()
+@click.option("--batch-size", default=128, show_default=True, help="Articles per transaction.")
+@click.option("--limit", type=int, help="Enrich at most N articles this run.")
+@click.option("--force", is_flag=True, help="Re-enrich everything, even if up to date.")
+@click.option("--workers", type=int, help="Worker processes (default: 2, or 1 on one core).")
+@click.pass_context
+def enrich(
+    ctx: click.Context, batch_size: int, limit: int | None, force: bool, workers: int | None
+) -> None:
+    """Run the NLP stage on every article not yet enriched by the current pipeline version."""
+    from nlp.annotate import default_workers
+    from pipeline import db
+    from pipeline.enrich import EnrichProgress, run_enrich
+
+    cfg = _config(ctx)
+    con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
+    with EnrichProgress() as progress:
+        summary = run_enrich(
+            con,
+            batch_size=batch_size,
+            limit=limit,
+            force=force,
+            workers=workers or default_workers(),
+            progress=progress,
+        )
+    click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+    if summary.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", default="-", type=click.File("r", encoding="utf-8"))
+@click.option("--batch-size", default=32, show_default=True, help="Articles per nlp.pipe batch.")
+@click.option("--workers", type=int, help="Worker processes (default: 2, or 1 on one core).")
+def annotate(file: Any, batch_size: int, workers: int | None) -> None:
+    """Annotate JSON lines of articles (FILE or - for stdin); one JSON result line each."""
+    from nlp.annotate import annotate_file, default_workers
+
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")  # names and quotes are written as is
+    _, malformed = annotate_file(
+        file, sys.stdout, batch_size=batch_size, n_process=workers or default_workers()
+    )
+    if malformed:
+        sys.exit(1)
+
+
+@main.command("eval")
+@click.option("--shared", default="../shared", show_default=True, help="Shared data directory.")
+@click.option("--out", default="models/eval", show_default=True, help="Report directory.")
+@click.option("--skip-ner", is_flag=True, help="Skip the NER test-split section (slow).")
+@click.option("--errors", is_flag=True, help="Also print each news-dev article missed.")
+def eval_cmd(shared: str, out: str, skip_ner: bool, errors: bool) -> None:
+    """Score NER on the corpora's test splits and the whole stage on news-dev."""
+    from nlp.evaluate import run_eval
+
+    report = run_eval(shared, out, ner=not skip_ner)
+    click.echo(report["markdown"])
+    if errors:
+        for err in report["news_dev"].get("errors", []):
+            click.echo(json.dumps(err, ensure_ascii=False))
+        seed = report["seed"]
+        for key in ("entities_missing", "entities_extra"):
+            if seed.get(key):
+                click.echo(f"seed {key}: {seed[key]}")
+    click.echo(f"report written to {out}/eval.md and {out}/eval.json")
+
+
+@main.group()
+def models() -> None:
+    """Train the project's models (recipes in models/)."""
+
+
+@models.group("train")
+def models_train() -> None:
+    """Train a model."""
+
+
+@models_train.command("ner")
+@click.option("--shared", default="../shared", show_default=True, help="Shared data directory.")
+@click.option("--out", default="models/ner", show_default=True, help="Output directory.")
+@click.option("--max-steps", type=int, help="Override training.max_steps (quick runs).")
+def models_train_ner(shared: str, out: str, max_steps: int | None) -> None:
+    """Train the statistical NER on ../shared/data/ner (delegates to nlp.ner_train)."""
+    from nlp.evaluate import resolve_shared
+    from nlp.ner_train import main as ner_main
+
+    args = ["train", "--shared", str(resolve_shared(shared)), "--out", out]
+    if max_steps:
+        args += ["--max-steps", str(max_steps)]
+    sys.exit(ner_main(args))
+
+
 # -- demo ----------------------------------------------------------------------------------
 
 

@@ -28,8 +28,32 @@ def _fresh(path: Path) -> None:
             candidate.unlink()
 
 
-def run_demo(config: Config, *, serve: bool = False, echo: Callable[[str], None] = print) -> Path:
-    """Serve the demo site, crawl it into ``config.db_path`` and report; returns the db path."""
+def _enrich(config: Config, echo: Callable[[str], None]) -> None:
+    """Run the NLP stage over what the crawl stored (one process: no worker forks)."""
+    from pipeline import db
+    from pipeline.enrich import EnrichProgress, run_enrich
+
+    con = db.connect(config.db_path, wait=config.get("database", "lock_timeout"))
+    try:
+        with EnrichProgress() as progress:
+            result = run_enrich(con, workers=1, progress=progress)
+    finally:
+        con.close()
+    echo(
+        f"Enriched {result.enriched} articles ({result.skipped_language} not Indonesian) with "
+        f"pipeline {result.version}; see the enrichments, article_topics, article_regions "
+        "and article_entities tables."
+    )
+
+
+def run_demo(
+    config: Config,
+    *,
+    serve: bool = False,
+    echo: Callable[[str], None] = print,
+    enrich: bool = True,
+) -> Path:
+    """Serve the demo site, crawl it into ``config.db_path``, enrich it and report."""
     from crawler.demosite import DemoSite
     from pipeline.crawl import run_crawl
     from pipeline.progress import Progress, plain_lines
@@ -51,6 +75,8 @@ def run_demo(config: Config, *, serve: bool = False, echo: Callable[[str], None]
             echo(line)
         echo("")
         echo(f"Crawl run {summary.run_id} finished ({summary.status}).")
+        if enrich:
+            _enrich(config, echo)
         echo(f"Database: {db_path.resolve()}")
         echo("Try:")
         echo(f'  suar --db {db_path} query "{TRY_QUERY}"')

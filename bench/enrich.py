@@ -1,0 +1,207 @@
+"""Enrichment benchmark: N generated ~400-word Indonesian articles through the default pipeline.
+
+Prints articles/s through the same path as `suar annotate` / `suar enrich` (language
+detection, outlet province, nlp.pipe with every component, 2 worker processes by default as
+those commands use), pipeline load time (imports plus building the pipeline, in a fresh
+process), CPU ms per article (parent and workers) and peak memory: an upper bound, the
+parent's ru_maxrss plus each worker at the largest worker's (shared copy-on-write pages are
+counted once per process). Target on the project's 2-core machine: >= 20 articles/s, peak
+memory < 2 GB.
+
+    .venv/bin/python bench/enrich.py [--articles 1000] [--runs 3] [--workers 2]
+                                     [--ner-backend none]
+
+Each run is a child process, so load time and memory are those of a cold `suar enrich`; the
+medians over runs are printed because the machine is shared. The articles come from the
+sentence templates below (invented text, not news-dev): routine local news with a share of
+election and conflict sentences, names, titles, institutions, numbers and places.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+PLACES = (
+    "Samarinda", "Balikpapan", "Bontang", "Kutai Kartanegara", "Berau", "Paser", "Tarakan",
+    "Makassar", "Kota Kupang", "Kabupaten Bima", "Jayapura", "Mimika", "Ambon", "Palu",
+)  # fmt: skip
+PEOPLE = (
+    "Andi Saputra", "Rahmawati", "Budi Hartono", "Yohanes Tabuni", "Siti Aminah",
+    "Hendra Wijaya", "Markus Kogoya", "Dewi Lestari", "La Ode Rahman", "Agus Salim",
+)  # fmt: skip
+TITLES = (
+    "Kapolres", "Bupati", "Wali Kota", "Ketua KPU", "Ketua Bawaslu", "Kepala Dinas Pendidikan",
+    "Dandim", "Camat",
+)  # fmt: skip
+ORGS = (
+    "Polda", "DPRD", "Pemkab", "Bawaslu", "KPU", "Kodim", "Kejari", "Satpol PP",
+)  # fmt: skip
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+NUMBERS = ("dua", "tiga", "lima", "tujuh", "12", "25", "40", "150", "1.200")
+ROUTINE = (
+    "Pemerintah daerah menyalurkan bantuan beras kepada {n} keluarga di {place} pada {day}.",
+    "{title} {place} {person} meninjau pembangunan jalan dan jembatan di wilayah itu.",
+    "Menurut {person}, anggaran tahun ini difokuskan pada sekolah, puskesmas dan air bersih.",
+    "Warga berharap harga kebutuhan pokok di pasar tradisional tetap stabil menjelang akhir "
+    "tahun.",
+    "Kegiatan itu dihadiri perwakilan {org} {place}, tokoh masyarakat dan para kepala desa.",
+    "Petani di {place} mulai memanen padi setelah musim hujan yang cukup panjang tahun ini.",
+    "Festival budaya digelar selama tiga hari dan menarik ribuan pengunjung dari luar daerah.",
+    "\u201cKami ingin pelayanan kesehatan semakin dekat dengan masyarakat,\u201d kata {person}.",
+    "Dinas terkait juga mendata kebutuhan guru honorer di sekolah-sekolah terpencil.",
+    "Program pelatihan usaha kecil diikuti {n} peserta dari berbagai kecamatan.",
+)  # fmt: skip
+SIGNAL = (
+    "{org} {place} menggelar rapat koordinasi pengamanan pemilu bersama Forkopimda pada {day}.",
+    "Ketua Bawaslu {place} {person} mengatakan pihaknya menerima laporan dugaan politik uang.",
+    "Ratusan mahasiswa berunjuk rasa di depan kantor DPRD {place} menolak kenaikan harga BBM.",
+    "Aksi itu sempat ricuh setelah massa melempari aparat dengan batu dan botol.",
+    "Polisi menangkap {n} orang yang diduga menjadi provokator dalam kericuhan tersebut.",
+    "Bentrokan antarwarga di {place} menyebabkan {n} orang luka-luka dan sebuah rumah dibakar.",
+    "Kapolres {place} {person} meminta warga tidak terpancing isu hoaks menjelang pilkada.",
+    "Tidak ada korban jiwa dalam peristiwa itu, namun aparat masih berjaga di lokasi.",
+    "Sengketa lahan antara warga dan perusahaan perkebunan di {place} belum juga selesai.",
+    "KPU {place} memastikan logistik pemilu tiba di seluruh TPS sebelum hari pemungutan suara.",
+)  # fmt: skip
+
+
+def generate_articles(n: int, words: int = 400, seed: int = 7) -> list[dict]:
+    """N deterministic invented articles of about ``words`` words, as annotate input rows."""
+    rng = random.Random(seed)
+    out = []
+    for k in range(n):
+        place = rng.choice(PLACES)
+        share = 0.35 if k % 3 == 0 else 0.03  # a third of the articles carry conflict signals
+
+        def fill(template: str, place: str = place) -> str:
+            return template.format(
+                place=rng.choice((place, place, rng.choice(PLACES))),
+                person=rng.choice(PEOPLE),
+                title=rng.choice(TITLES),
+                org=rng.choice(ORGS),
+                n=rng.choice(NUMBERS),
+                day=rng.choice(DAYS),
+            )
+
+        paragraphs, count = [], 0
+        while count < words:
+            sents = [
+                fill(rng.choice(SIGNAL if rng.random() < share else ROUTINE))
+                for _ in range(rng.randint(2, 4))
+            ]
+            para = " ".join(sents)
+            count += len(para.split())
+            paragraphs.append(para)
+        paragraphs[0] = f"{place.upper()}, Contoh.id \u2013 {paragraphs[0]}"
+        paragraphs.append(f"Penulis: {rng.choice(PEOPLE)} | Editor: {rng.choice(PEOPLE)}")
+        out.append(
+            {
+                "id": f"bench-{k}",
+                "title": fill(rng.choice(SIGNAL if k % 3 == 0 else ROUTINE)).rstrip("."),
+                "text": "\n\n".join(paragraphs),
+                "url": f"https://contoh.id/berita/{k}",
+            }
+        )
+    return out
+
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+from nlp.annotate import enrich_articles
+from nlp.pipeline import build_nlp
+nlp = build_nlp(ner_backend=sys.argv[2] or None)
+load = time.perf_counter() - t0
+arts = json.load(open(sys.argv[1], encoding="utf-8"))
+enrich_articles(arts[:20], nlp)  # warm caches (lexicons, gazetteer, lingua)
+def cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+c1 = cpu()
+t1 = time.perf_counter()
+results = enrich_articles(arts, nlp, batch_size=int(sys.argv[3]), n_process=int(sys.argv[4]))
+secs = time.perf_counter() - t1
+cpu_ms = (cpu() - c1) * 1000 / len(arts)
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+# upper bound: the parent plus every worker at the largest worker's peak (shared pages
+# counted once per process)
+rss = own + int(sys.argv[4]) * child if child else own
+print(json.dumps({"load_s": load, "seconds": secs, "articles": len(arts),
+                  "articles_per_s": len(arts) / secs, "peak_rss_mb": rss,
+                  "parent_rss_mb": own, "worker_rss_mb": child, "cpu_ms_per_article": cpu_ms,
+                  "pipeline": nlp.pipe_names,
+                  "enriched": sum(r["enriched"] for r in results),
+                  "with_topics": sum(bool(r["topics"]) for r in results)}))
+"""
+
+
+def one_run(path: Path, backend: str, batch_size: int, workers: int) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), backend, str(batch_size), str(workers)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=1000)
+    ap.add_argument("--words", type=int, default=400)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=2, help="worker processes (as suar enrich)")
+    ap.add_argument("--ner-backend", default="", help="spacy | none (default: the config's)")
+    args = ap.parse_args(argv)
+    import tempfile
+
+    arts = generate_articles(args.articles, args.words)
+    mean_words = statistics.mean(len((a["title"] + " " + a["text"]).split()) for a in arts)
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "articles.json"
+        path.write_text(json.dumps(arts, ensure_ascii=False), encoding="utf-8")
+        for i in range(args.runs):
+            r = one_run(path, args.ner_backend, args.batch_size, args.workers)
+            runs.append(r)
+            print(
+                f"run {i + 1}: {r['articles_per_s']:.1f} articles/s, load {r['load_s']:.1f} s, "
+                f"peak {r['peak_rss_mb']:.0f} MB, CPU {r['cpu_ms_per_article']:.0f} ms/article "
+                f"({r['enriched']} enriched, "
+                f"{r['with_topics']} with topics)",
+                flush=True,
+            )
+    summary = {
+        "articles": args.articles,
+        "mean_words": round(mean_words),
+        "pipeline": runs[0]["pipeline"],
+        "workers": args.workers,
+        "runs": len(runs),
+        "median_articles_per_s": round(statistics.median(r["articles_per_s"] for r in runs), 1),
+        "median_load_s": round(statistics.median(r["load_s"] for r in runs), 1),
+        "max_peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs)),
+        "median_cpu_ms_per_article": round(
+            statistics.median(r["cpu_ms_per_article"] for r in runs), 1
+        ),
+    }
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,384 @@
+"""`suar eval`: how good the NLP stage is, measured the way users get it.
+
+Three sections, written to ``models/eval/eval.md`` and ``eval.json``:
+
+1. NER: strict-span P/R/F1 per label and micro on each corpus's test split in
+   ``../shared/data/ner`` (nlp.ner_train.evaluate_ner on the trained model alone; skipped
+   with a note when models/ner/model is absent).
+2. news-dev: every article goes through the `suar annotate` interface (nlp.annotate), and
+   the headline numbers are computed from its output: primary province and regency
+   accuracy, region-mention P/R/F1 (provinces and kabupaten/kota, the gold's convention,
+   nlp.regions.mention_codes), topic micro/macro F1, relevance accuracy (any topic vs none),
+   escalation exact and within-one, magnitude exact match per field. The component
+   engineers' own scorers (nlp.regions.evaluate_regions, nlp.signals.evaluate_signals) are
+   reported beside them, so a gap between a component and the assembled stage shows.
+3. The seed article (../shared/data/seed) against its gold file.
+
+news-dev is small and real: numbers here guide development; a held-out set judges the work.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TOPIC_CODES = (
+    "election.preparedness", "election.money_politics", "election.neutrality",
+    "election.disinformation", "election.administration", "election.dispute",
+    "election.violence", "conflict.protest", "conflict.riot", "conflict.communal",
+    "conflict.identity", "conflict.land_resource", "conflict.armed", "conflict.terrorism",
+    "conflict.vigilantism", "security.force",
+)  # fmt: skip
+MAGNITUDE_FIELDS = ("killed", "injured", "arrested", "crowd")
+# issue 3 targets (news-dev) and the NER targets on the test splits
+TARGETS = {
+    "primary_province_accuracy": 0.95,
+    "primary_regency_accuracy": 0.85,
+    "region_mention_f1": 0.90,
+    "topic_micro_f1": 0.85,
+    "relevance_accuracy": 0.95,
+    "escalation_exact": 0.85,
+    "escalation_within_one": 0.97,
+    "killed_exact": 0.80,
+    "injured_exact": 0.80,
+    "arrested_exact": 0.80,
+}
+NER_TARGETS = {"idner-news-2k": 0.86, "nergrit": 0.68}
+SEED_NAME = "niaga-asia-rakor-forkopimda-pemilu-2024"
+
+
+def resolve_shared(shared: str | Path) -> Path:
+    """A relative ``--shared`` is tried from the working directory, then from the repo."""
+    path = Path(shared)
+    if path.is_absolute() or path.exists():
+        return path
+    return (REPO_ROOT / path).resolve()
+
+
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def load_news_dev(shared: Path) -> list[dict[str, Any]]:
+    path = shared / "data" / "news-dev" / "articles.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def score_news_dev(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> dict[str, Any]:
+    """Headline metrics from annotate results (same order as ``gold``) and per-article errors."""
+    from nlp.regions import mention_codes
+
+    n = len(gold)
+    prov_ok = reg_ok = rel_ok = esc_ok = esc_near = 0
+    rtp = rfp = rfn = 0
+    per = {c: [0, 0, 0] for c in TOPIC_CODES}
+    mag_ok = dict.fromkeys(MAGNITUDE_FIELDS, 0)
+    errors = []
+    for g, p in zip(gold, pred, strict=True):
+        prim = p["primary_region"]
+        pred_prov = prim["province_code"] if prim else None
+        pred_reg = prim["code"][:5] if prim and prim["level"] != "province" else None
+        gold_prov = (g.get("primary_province") or {}).get("code")
+        gold_reg = (g.get("primary_regency") or {}).get("code")
+        prov_ok += pred_prov == gold_prov
+        reg_ok += pred_reg == gold_reg
+        provs, regs = mention_codes(p["regions"])
+        pm = provs | regs
+        gm = set(g.get("provinces_mentioned") or []) | set(g.get("regencies_mentioned") or [])
+        rtp, rfp, rfn = rtp + len(pm & gm), rfp + len(pm - gm), rfn + len(gm - pm)
+        pt = {t["code"] for t in p["topics"]}
+        gt = set(g.get("topics") or [])
+        for c in TOPIC_CODES:
+            per[c][0] += c in pt and c in gt
+            per[c][1] += c in pt and c not in gt
+            per[c][2] += c in gt and c not in pt
+        rel_ok += bool(pt) == bool(gt)
+        level = p["escalation"]["level"]
+        level = 0 if level is None else level
+        esc_ok += level == g["escalation"]
+        esc_near += abs(level - g["escalation"]) <= 1
+        bad_mag = []
+        for f in MAGNITUDE_FIELDS:
+            if p["magnitudes"][f] == g.get(f):
+                mag_ok[f] += 1
+            else:
+                bad_mag.append(f"{f} {p['magnitudes'][f]} (gold {g.get(f)})")
+        if (
+            (pred_prov, pred_reg) != (gold_prov, gold_reg)
+            or pm != gm
+            or pt != gt
+            or bad_mag
+            or (level != g["escalation"])
+        ):
+            errors.append(
+                {
+                    "id": g["id"],
+                    "primary": [pred_prov, pred_reg],
+                    "gold_primary": [gold_prov, gold_reg],
+                    "regions_missing": sorted(gm - pm),
+                    "regions_extra": sorted(pm - gm),
+                    "topics_missing": sorted(gt - pt),
+                    "topics_extra": sorted(pt - gt),
+                    "escalation": [level, g["escalation"]],
+                    "magnitudes": bad_mag,
+                }
+            )
+    tp = sum(v[0] for v in per.values())
+    fp = sum(v[1] for v in per.values())
+    fn = sum(v[2] for v in per.values())
+    used = [c for c, v in per.items() if sum(v)]
+    rp, rr, rf = _prf(rtp, rfp, rfn)
+    return {
+        "articles": n,
+        "primary_province_accuracy": round(prov_ok / n, 3),
+        "primary_regency_accuracy": round(reg_ok / n, 3),
+        "region_mention_precision": round(rp, 3),
+        "region_mention_recall": round(rr, 3),
+        "region_mention_f1": round(rf, 3),
+        "topic_micro_f1": round(_f1(tp, fp, fn), 3),
+        "topic_macro_f1": round(statistics.mean(_f1(*per[c]) for c in used), 3) if used else 1.0,
+        "relevance_accuracy": round(rel_ok / n, 3),
+        "escalation_exact": round(esc_ok / n, 3),
+        "escalation_within_one": round(esc_near / n, 3),
+        **{f"{f}_exact": round(mag_ok[f] / n, 3) for f in MAGNITUDE_FIELDS},
+        "topic_f1_per_code": {c: round(_f1(*per[c]), 3) for c in used},
+        "errors": errors,
+    }
+
+
+def annotate_news_dev(shared: Path, nlp: Any = None) -> tuple[list[dict], list[dict], float]:
+    """(gold articles, annotate results, seconds) with news-dev through the annotate path."""
+    from nlp.annotate import annotate_lines
+
+    gold = load_news_dev(shared)
+    lines = [
+        json.dumps({k: a.get(k) for k in ("id", "title", "text", "url", "outlet")}) for a in gold
+    ]
+    t0 = time.perf_counter()
+    pred = list(annotate_lines(lines, nlp))
+    return gold, pred, time.perf_counter() - t0
+
+
+def check_seed(shared: Path, nlp: Any = None) -> dict[str, Any] | None:
+    """The seed article through annotate, compared field by field with its gold file."""
+    from nlp.annotate import annotate_lines
+
+    base = shared / "data" / "seed" / SEED_NAME
+    if not base.with_suffix(".txt").exists():
+        return None
+    gold = json.loads(base.with_suffix(".gold.json").read_text(encoding="utf-8"))
+    text = base.with_suffix(".txt").read_text(encoding="utf-8")
+    line = json.dumps({"id": "seed", "title": "", "text": text, "outlet": gold.get("outlet")})
+    res = next(annotate_lines([line], nlp))
+    got_ents = {(e["text"], e["label"], e["actor_class"]) for e in res["entities"]}
+    want_ents = {(e["text"], e["label"], e.get("actor_class")) for e in gold["entities"]}
+    checks = {
+        "primary_region": res["primary_region"] == gold["primary_region"],
+        "regions": {m["code"] for m in res["regions"]}
+        == {m["code"] for m in gold["regions_mentioned"]},
+        "topics": [t["code"] for t in res["topics"]] == gold["topics"],
+        "escalation": res["escalation"]["level"] == gold["escalation"],
+        "magnitudes": res["magnitudes"] == gold["magnitudes"],
+        "entities": want_ents <= got_ents,
+    }
+    return {
+        "checks": checks,
+        "entities_missing": sorted(map(list, want_ents - got_ents)),
+        "entities_extra": sorted(map(list, got_ents - want_ents)),
+    }
+
+
+def _ner_section(shared: Path, model_dir: Path) -> dict[str, Any]:
+    if not (model_dir / "meta.json").exists():
+        return {"skipped": f"no NER model at {model_dir} (train it: suar models train ner)"}
+    try:
+        from nlp.ner_train import evaluate_ner
+    except ImportError as exc:
+        return {"skipped": f"nlp.ner_train not available ({exc})"}
+    if not (shared / "data" / "ner").exists():
+        return {"skipped": f"no NER corpora under {shared / 'data' / 'ner'}"}
+    t0 = time.perf_counter()
+    results = evaluate_ner(model_dir, shared)
+    return {"model": str(model_dir), "seconds": round(time.perf_counter() - t0, 1), **results}
+
+
+def run_eval(
+    shared: str | Path = "../shared",
+    out: str | Path = "models/eval",
+    *,
+    ner: bool = True,
+    nlp: Any = None,
+    components: bool = True,
+) -> dict[str, Any]:
+    """Run every section that has its data, write eval.md/eval.json, return the report."""
+    from nlp.pipeline import get_nlp, pipeline_version
+
+    given = str(shared)
+    shared = resolve_shared(shared)
+    out = Path(out)
+    t0 = time.perf_counter()
+    nlp = nlp or get_nlp()
+    load_s = time.perf_counter() - t0
+    settings = nlp.meta.get("suar", {})
+    report: dict[str, Any] = {
+        "pipeline_version": settings.get("pipeline_version") or pipeline_version(),
+        "pipeline": nlp.pipe_names,
+        "ner_backend": settings.get("ner"),
+        "shared": given,
+        "pipeline_load_seconds": round(load_s, 1),
+    }
+    model_dir = REPO_ROOT / "models" / "ner" / "model"
+    report["ner"] = _ner_section(shared, model_dir) if ner else {"skipped": "--skip-ner"}
+    if (shared / "data" / "news-dev" / "articles.jsonl").exists():
+        gold, pred, seconds = annotate_news_dev(shared, nlp)
+        scores = score_news_dev(gold, pred)
+        scores["seconds"] = round(seconds, 1)
+        report["news_dev"] = scores
+        if components:
+            report["components"] = _component_scores(shared)
+    else:
+        report["news_dev"] = {"skipped": f"no news-dev under {shared}"}
+    report["seed"] = check_seed(shared, nlp) or {"skipped": "no seed article"}
+    report["markdown"] = to_markdown(report)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "eval.md").write_text(report["markdown"], encoding="utf-8")
+    payload = _committable(report)
+    (out / "eval.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    return report
+
+
+def _committable(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without per-article details: the written files may be committed, and the
+    shared articles' text and gold labels must stay out of the repository."""
+    payload = {k: v for k, v in report.items() if k != "markdown"}
+    if "errors" in payload.get("news_dev", {}):
+        payload["news_dev"] = {k: v for k, v in payload["news_dev"].items() if k != "errors"}
+        payload["news_dev"]["articles_with_errors"] = len(report["news_dev"]["errors"])
+    if "checks" in payload.get("seed", {}):
+        payload["seed"] = {"checks": payload["seed"]["checks"]}
+    return payload
+
+
+def _component_scores(shared: Path) -> dict[str, Any]:
+    """The component engineers' own scorers (plain functions, outside the pipeline)."""
+    out: dict[str, Any] = {}
+    try:
+        from nlp.regions import evaluate_regions
+
+        r = evaluate_regions(shared)
+        r.pop("errors", None)
+        out["regions"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
+    except Exception as exc:  # a broken scorer must not hide the end-to-end numbers
+        out["regions"] = {"error": str(exc)}
+    try:
+        from nlp.signals import evaluate_signals
+
+        s = evaluate_signals(shared)
+        s.pop("errors", None)
+        out["signals"] = s
+    except Exception as exc:
+        out["signals"] = {"error": str(exc)}
+    return out
+
+
+def _mark(value: float, target: float | None) -> str:
+    if target is None:
+        return ""
+    return "yes" if value >= target else "**no**"
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """The report as Markdown tables (what `suar eval` prints)."""
+    lines = [
+        "# Suar NLP evaluation",
+        "",
+        f"Pipeline version `{report['pipeline_version']}`; components "
+        f"{', '.join(report['pipeline'])}; NER: {report['ner_backend'] or 'rules only'}.",
+        "Command: `suar eval` (`--shared ../shared --out models/eval`).",
+        "",
+        "## NER (strict spans, test splits)",
+        "",
+    ]
+    ner = report["ner"]
+    if "skipped" in ner:
+        lines.append(f"Skipped: {ner['skipped']}.")
+    else:
+        lines += [
+            "| corpus | sentences | PER F1 | ORG F1 | LOC F1 | micro P | micro R | micro F1 "
+            "| target |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for corpus, r in ner.items():
+            if not isinstance(r, dict) or "micro" not in r:
+                continue
+            m = r["micro"]
+            target = NER_TARGETS.get(corpus)
+            lines.append(
+                f"| {corpus} | {r.get('sentences', '')} | {r['PER']['f']:.3f} | "
+                f"{r['ORG']['f']:.3f} | {r['LOC']['f']:.3f} | {m['p']:.3f} | {m['r']:.3f} | "
+                f"{m['f']:.3f} | {f'>= {target} ' + _mark(m['f'], target) if target else ''} |"
+            )
+    lines += ["", "## news-dev, end to end through `suar annotate`", ""]
+    nd = report["news_dev"]
+    if "skipped" in nd:
+        lines.append(f"Skipped: {nd['skipped']}.")
+    else:
+        comp = report.get("components", {})
+        comp_flat = {**comp.get("signals", {}), **_regions_as_headline(comp.get("regions", {}))}
+        lines += [
+            f"{nd['articles']} articles in {nd['seconds']} s.",
+            "",
+            "| metric | end to end | component alone | target | met |",
+            "|---|---|---|---|---|",
+        ]
+        keys = [
+            "primary_province_accuracy", "primary_regency_accuracy",
+            "region_mention_precision", "region_mention_recall", "region_mention_f1",
+            "topic_micro_f1", "topic_macro_f1", "relevance_accuracy", "escalation_exact",
+            "escalation_within_one", "killed_exact", "injured_exact", "arrested_exact",
+            "crowd_exact",
+        ]  # fmt: skip
+        for key in keys:
+            target = TARGETS.get(key)
+            c = comp_flat.get(key)
+            lines.append(
+                f"| {key} | {nd[key]:.3f} | {'' if c is None else f'{c:.3f}'} | "
+                f"{'' if target is None else target} | {_mark(nd[key], target)} |"
+            )
+        lines += [
+            "",
+            f"Articles with any error: {len(nd['errors'])} (list them with `suar eval --errors`;"
+            " not written to the report, which must not carry the shared gold labels).",
+        ]
+    lines += ["", "## Seed article", ""]
+    seed = report["seed"]
+    if "skipped" in seed:
+        lines.append(f"Skipped: {seed['skipped']}.")
+    else:
+        lines.append(
+            "| check | matches gold |\n|---|---|\n"
+            + "\n".join(f"| {k} | {'yes' if v else '**no**'} |" for k, v in seed["checks"].items())
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _regions_as_headline(r: dict[str, Any]) -> dict[str, Any]:
+    names = {
+        "primary_province_accuracy": "primary_province_accuracy",
+        "primary_regency_accuracy": "primary_regency_accuracy",
+        "mention_precision": "region_mention_precision",
+        "mention_recall": "region_mention_recall",
+        "mention_f1": "region_mention_f1",
+    }
+    return {new: r[old] for old, new in names.items() if isinstance(r.get(old), float)}

@@ -1,0 +1,226 @@
+"""Magnitudes of the present event: killed, injured, arrested, crowd (TAXONOMY.md section 3).
+
+A count is a number tied to a field cue ("dua warga tewas", "menangkap tujuh pelaku",
+"massa berjumlah 2.000 orang"); the patterns and word lists are in
+nlp/data/signals/magnitudes.toml, number words in numbers.toml (parsed by nlp/morph.py).
+Sentence context (history, negation, preventive language) comes from nlp/signals.py, which
+calls `MagnitudeRules.extract` on its analysed sentences.
+
+Conventions (documented for analysts, see magnitudes.toml):
+- vague quantities (puluhan, ribuan, sejumlah) leave the field null but keep the phrase;
+- an explicit "tidak ada korban jiwa" / "tidak ada yang diamankan" gives 0, as in the
+  news-dev gold labels; "belum ada laporan" stays null;
+- several counts for one field: the largest stated one (headlines often give a partial count);
+  numbers joined by "dan"/"serta" in front of one cue are separate groups and are summed;
+- crowd sizes have no zero ("tidak ada peserta aksi yang diamankan" is about arrests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported for type hints only; signals.py imports this module
+    from nlp.signals import CueMatcher, Hit, Sentence
+
+FIELDS = ("killed", "injured", "arrested", "crowd")
+_LEAD_SKIP = 3  # filler words allowed between a leading cue and its number
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One count (or vague quantity, or stated zero) found for a field, with its span."""
+
+    field: str
+    value: int | None  # None = vague quantity
+    zero: bool
+    start: int
+    end: int
+    sent: Sentence
+    hit: Hit
+
+
+def _words(items: list[str]) -> frozenset[str]:
+    return frozenset(w.lstrip("=").lower() for w in items)
+
+
+class MagnitudeRules:
+    """Compiled magnitude settings; `extract` turns analysed sentences into counts."""
+
+    def __init__(self, cfg: dict[str, Any], matcher: CueMatcher):
+        self.matcher = matcher
+        self.fillers = _words(cfg["fillers"])
+        self.conjunctions = _words(cfg["conjunctions"])
+        self.units = _words(cfg["units"])
+        self.totals = _words(cfg["total_words"])
+        self.total_reach = int(cfg["total_reach"])
+        default_gap = int(cfg["follow_gap"])
+        self.gap = {
+            f: int(spec.get("follow_gap", default_gap)) for f, spec in cfg["fields"].items()
+        }
+        self.zero_fields = {f for f, spec in cfg["fields"].items() if spec.get("zero", True)}
+        self.lead_needs_ctx = {f for f, spec in cfg["fields"].items() if spec.get("requires")}
+        # cues that say nothing about mobilisation by themselves ("berjumlah", "peserta")
+        self.ctx_cues = {
+            (f, c) for f, spec in cfg["fields"].items() for c in spec.get("context_cues", [])
+        }
+        self.exclude = {
+            f: spec["exclude_class"] for f, spec in cfg["fields"].items() if "exclude_class" in spec
+        }
+
+    def extract(self, sents: list[Sentence]) -> tuple[dict, dict, dict]:
+        """(magnitudes, evidence, chosen hits) for the article's present event."""
+        cands: list[Candidate] = []
+        for s in sents:
+            if not s.background:
+                cands.extend(self._sentence(s))
+        values: dict[str, int | None] = dict.fromkeys(FIELDS)
+        evidence: dict[str, dict] = {}
+        chosen_hits: dict[str, tuple] = {}
+        for f in FIELDS:
+            mine = [c for c in cands if c.field == f]
+            exact = [c for c in mine if c.value is not None and not c.zero]
+            zeros = [c for c in mine if c.zero]
+            vague = [c for c in mine if c.value is None and not c.zero]
+            if exact:
+                best = max(exact, key=lambda c: c.value)  # first of the largest
+                values[f] = best.value
+            elif zeros:
+                best = zeros[0]
+                values[f] = 0
+            elif vague:
+                best = vague[0]
+            else:
+                continue
+            sent = best.sent
+            evidence[f] = {
+                "sentence": sent.text,
+                "phrase": sent.text[best.start - sent.start : best.end - sent.start],
+                "start": best.start,
+                "end": best.end,
+            }
+            chosen_hits[f] = (best.hit, sent)
+        return values, evidence, chosen_hits
+
+    # ------------------------------------------------------------------ per sentence
+    def _sentence(self, s: Sentence) -> list[Candidate]:
+        toks, nums = s.toks, s.nums
+        field_at: dict[int, Hit] = {}
+        out: list[Candidate] = []
+        has_ctx = any(h.cue.kind == "crowdctx" for h in s.hits)
+        leads: list[Hit] = []
+        for h in s.hits:
+            if h.cue.kind not in ("field", "lead") or h.hypothetical:
+                continue
+            needs_ctx = (h.cue.payload, h.cue.text) in self.ctx_cues or (
+                h.cue.kind == "lead" and h.cue.payload in self.lead_needs_ctx
+            )
+            if needs_ctx and not has_ctx:
+                continue
+            if h.negated:
+                if h.zero and h.cue.payload in self.zero_fields:
+                    out.append(Candidate(h.cue.payload, 0, True, h.start, h.end, s, h))
+                continue
+            leads.append(h)
+            if h.cue.kind != "field":
+                continue
+            prev = field_at.get(h.i)
+            if prev is None or h.j > prev.j:
+                field_at[h.i] = h
+        # NUMBER ... CUE
+        for i in sorted(nums):
+            cand = self._follow(s, i, field_at)
+            if cand:
+                out.append(cand)
+        # CUE ... NUMBER: a lead cue ("menewaskan") directly, any field cue across a filler
+        for h in leads:
+            k = h.j
+            skipped = 0
+            while (
+                k < len(toks)
+                and k not in nums
+                and skipped < _LEAD_SKIP
+                and toks[k].lower in self.fillers
+            ):
+                k += 1
+                skipped += 1
+            span = nums.get(k)
+            if span is None and h.cue.kind == "lead":
+                span = self._total_after(s, h)
+            elif span is not None and h.cue.kind == "field" and not skipped:
+                span = None
+            if span is None:
+                continue
+            if span.end < len(toks) and toks[span.end].lower in self.units:
+                continue
+            out.append(
+                Candidate(h.cue.payload, span.value, False, h.start, toks[span.end - 1].end, s, h)
+            )
+        # named victim: "menewaskan Budi"
+        for h in s.hits:
+            if h.cue.kind != "named" or h.negated or h.hypothetical:
+                continue
+            nxt = toks[h.j] if h.j < len(toks) else None
+            if (
+                nxt
+                and nxt.is_word
+                and nxt.text[:1].isupper()
+                and not self.matcher.in_class("person", nxt)
+            ):
+                out.append(Candidate(h.cue.payload, 1, False, h.start, toks[h.j].end, s, h))
+        return out
+
+    def _total_after(self, s: Sentence, h: Hit):
+        """ "jumlah korban tewas akibat kerusuhan itu bertambah menjadi 12 orang": a lead cue
+        reaches a number further on when a total word ("menjadi", "mencapai") precedes it."""
+        toks, nums = s.toks, s.nums
+        for k in range(h.j, min(len(toks), h.j + self.total_reach)):
+            t = toks[k]
+            if t.lower in self.conjunctions - {"akibat", "karena"} or (
+                not t.is_word and not t.is_digit and t.lower not in (",", "(", ")", "-")
+            ):
+                return None
+            if k in nums:
+                ok = k > h.j and toks[k - 1].lower in self.totals
+                return nums[k] if ok else None
+        return None
+
+    def _follow(self, s: Sentence, i: int, field_at: dict[int, Hit]) -> Candidate | None:
+        toks, nums = s.toks, s.nums
+        chain = [nums[i]]
+        k = chain[-1].end
+        if k < len(toks) and toks[k].lower in self.units:
+            return None
+        gap = 0
+        while k < len(toks):
+            h = field_at.get(k)
+            if h is not None:
+                fld = h.cue.payload
+                if gap > self.gap[fld]:
+                    return None
+                excl = self.exclude.get(fld)
+                if excl and any(self.matcher.in_class(excl, t) for t in toks[chain[0].end : k]):
+                    return None
+                vals = [c.value for c in chain]
+                value = None if any(v is None for v in vals) else sum(vals)
+                return Candidate(fld, value, False, toks[i].start, h.end, s, h)
+            t = toks[k]
+            low = t.lower
+            if low in ("dan", "serta") and k + 1 in nums:
+                nxt = nums[k + 1]
+                if nxt.end < len(toks) and toks[nxt.end].lower in self.units:
+                    return None
+                chain.append(nxt)
+                k = nxt.end
+                continue
+            if (
+                gap >= max(self.gap.values())
+                or (not t.is_word and not t.is_digit and low not in (",", "(", ")", "-", "'"))
+                or low in self.conjunctions
+                or k in nums
+            ):
+                return None
+            if t.is_word or t.is_digit:
+                gap += 1
+            k += 1
+        return None

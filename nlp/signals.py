@@ -1,0 +1,919 @@
+"""Conflict signals of an article: topics, escalation level and magnitudes, with evidence.
+
+Implements TAXONOMY.md sections 1-3 with cue lexicons an analyst can read and extend
+(nlp/data/signals/*.toml). Cues match on word surface or Sastrawi stem (nlp/morph.py), so
+"ricuh" also finds "kericuhan". What a cue means depends on its context, and that is where
+most of the work is: a cue that is negated ("tidak ada korban jiwa"), denied ("membantah
+bentrok"), recounted history ("kerusuhan 1999", "beberapa tahun silam") or preventive
+("antisipasi bentrok") must not raise today's level.
+
+Use it either as spaCy components ('suar_signals', or 'suar_topics' / 'suar_escalation' /
+'suar_magnitudes') that fill doc._.topics, doc._.escalation, doc._.magnitudes and
+doc._.magnitude_evidence, or through the plain function `extract_signals(text)`.
+`python -m nlp.signals --eval` scores it on ../shared/data/news-dev.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp import magnitudes as mag
+from nlp.morph import NumSpan, Tok, parse_numbers, stem, tokenize
+
+DATA_DIR = Path(__file__).parent / "data" / "signals"
+TOPIC_CODES = (
+    "election.preparedness", "election.money_politics", "election.neutrality",
+    "election.disinformation", "election.administration", "election.dispute",
+    "election.violence", "conflict.protest", "conflict.riot", "conflict.communal",
+    "conflict.identity", "conflict.land_resource", "conflict.armed", "conflict.terrorism",
+    "conflict.vigilantism", "security.force",
+)  # fmt: skip
+MAGNITUDE_FIELDS = ("killed", "injured", "arrested", "crowd")
+_GAP_MAX = 2
+_COORD = frozenset({"dan", "serta", "lalu", "kemudian", "sehingga", "hingga", "lantas"})
+_VERB_PREFIXES = ("me", "di", "ber", "ter")
+_PUNCT_BREAKS = {".", ";", ":", "!", "?"}
+
+
+# --------------------------------------------------------------------------- cue matching
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One compiled cue phrase and what it signals (`kind` + `payload`)."""
+
+    text: str
+    items: tuple[tuple[str, str], ...]
+    kind: str
+    payload: Any
+
+
+@dataclass(slots=True)
+class Hit:
+    """A cue found in a sentence: token span [i, j) and char span [start, end)."""
+
+    cue: Cue
+    sent: int
+    i: int
+    j: int
+    start: int
+    end: int
+    negated: bool = False
+    zero: bool = False  # explicit "tidak ada ..." (a stated zero)
+    hypothetical: bool = False
+
+
+@dataclass(slots=True)
+class Sentence:
+    """A sentence (or headline/line) with its tokens, numbers and context flags."""
+
+    start: int
+    end: int
+    text: str
+    toks: list[Tok]
+    nums: dict[int, NumSpan]
+    is_title: bool = False
+    history: bool = False  # recounts the past: ignored for topics, level and magnitudes
+    tally: bool = False  # a count over a period: ignored for level and magnitudes
+    denial: bool = False
+    election: bool = False
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def background(self) -> bool:
+        return self.history or self.tally
+
+
+def _compile_item(word: str, classes: dict[str, tuple[frozenset[str], frozenset[str]]]):
+    if word == "~":
+        return ("gap", "")
+    if word.startswith("<") and word.endswith(">"):
+        name = word[1:-1]
+        if name in ("num", "qty"):
+            return (name, "")
+        if name not in classes:
+            raise ValueError(f"unknown word class {word}")
+        return ("class", name)
+    if word.startswith("^"):
+        return ("case", word[1:])
+    if word.startswith("="):
+        return ("surf", word[1:])
+    return ("stem", stem(word))
+
+
+def _split_words(cue: str) -> list[str]:
+    words = [w if w.startswith("^") else w.lower() for w in cue.split()]
+    # a leading "=" applies to every word of the phrase ("=gas air mata")
+    if words and words[0].startswith("=") and len(words[0]) > 1:
+        words = [words[0]] + [
+            w if w.startswith(("=", "<")) or w == "~" else "=" + w for w in words[1:]
+        ]
+    return words
+
+
+class CueMatcher:
+    """Finds many cue phrases in one pass over a sentence's tokens (dictionary on 1st item)."""
+
+    def __init__(self, classes: dict[str, list[str]]):
+        self.classes: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        for name, words in classes.items():
+            surf = frozenset(w[1:] for w in words if w.startswith("="))
+            stems = frozenset(stem(w) for w in words if not w.startswith("="))
+            self.classes[name] = (surf, stems)
+        self._index: dict[str, list[Cue]] = {}
+        self._wild_num: list[Cue] = []  # cues starting with <num>/<qty>
+        self._wild_class: dict[str, list[Cue]] = {}  # cues starting with a word class
+
+    def add(self, text: str, kind: str, payload: Any) -> None:
+        items = tuple(_compile_item(w, self.classes) for w in _split_words(text))
+        if not items or items[0][0] == "gap":
+            raise ValueError(f"bad cue {text!r}")
+        cue = Cue(text, items, kind, payload)
+        first_kind, first_val = items[0]
+        if first_kind in ("surf", "stem"):
+            self._index.setdefault(f"{first_kind}:{first_val}", []).append(cue)
+        elif first_kind == "case":
+            self._index.setdefault(f"surf:{first_val.lower()}", []).append(cue)
+        elif first_kind == "class":
+            self._wild_class.setdefault(first_val, []).append(cue)
+        else:
+            self._wild_num.append(cue)
+
+    def in_class(self, name: str, tok: Tok) -> bool:
+        surf, stems = self.classes[name]
+        return tok.lower in surf or tok.stem in stems or tok.lower in stems
+
+    def _item_ok(self, item: tuple[str, str], tok: Tok) -> bool:
+        kind, val = item
+        if kind == "surf":
+            return tok.lower == val
+        if kind == "stem":
+            return tok.stem == val or tok.lower == val
+        if kind == "case":
+            return tok.text == val
+        return self.in_class(val, tok)
+
+    def _match(self, items, k: int, toks: list[Tok], i: int, nums: dict[int, NumSpan]) -> int:
+        if k == len(items):
+            return i
+        kind = items[k][0]
+        if kind == "gap":
+            for skip in range(_GAP_MAX + 1):
+                if skip and (
+                    i + skip - 1 >= len(toks) or not toks[i + skip - 1].lower[0].isalnum()
+                ):
+                    break
+                r = self._match(items, k + 1, toks, i + skip, nums)
+                if r >= 0:
+                    return r
+            return -1
+        if i >= len(toks):
+            return -1
+        if kind in ("num", "qty"):
+            span = nums.get(i)
+            if span is None or (kind == "num" and span.value is None):
+                return -1
+            return self._match(items, k + 1, toks, span.end, nums)
+        if self._item_ok(items[k], toks[i]):
+            return self._match(items, k + 1, toks, i + 1, nums)
+        return -1
+
+    def find(self, toks: list[Tok], nums: dict[int, NumSpan]) -> list[tuple[Cue, int, int]]:
+        """All (cue, start_tok, end_tok) matches; every cue is tried at every token."""
+        out = []
+        index = self._index
+        empty: list[Cue] = []
+        for i, tok in enumerate(toks):
+            cands = [
+                *index.get("surf:" + tok.lower, empty),
+                *index.get("stem:" + tok.stem, empty),
+                *(index.get("stem:" + tok.lower, empty) if tok.lower != tok.stem else empty),
+            ]
+            if i in nums:
+                cands.extend(self._wild_num)
+            for name, cues in self._wild_class.items():
+                if self.in_class(name, tok):
+                    cands.extend(cues)
+            for cue in cands:
+                j = self._match(cue.items, 0, toks, i, nums)
+                if j > i:
+                    out.append((cue, i, j))
+        return out
+
+
+# --------------------------------------------------------------------------- engine
+def _load(name: str, data_dir: Path) -> dict:
+    with open(data_dir / name, "rb") as fh:
+        return tomllib.load(fh)
+
+
+class SignalEngine:
+    """Holds the compiled lexicons (built once per process) and analyses texts."""
+
+    def __init__(self, data_dir: Path | None = None):
+        data_dir = Path(data_dir) if data_dir else DATA_DIR
+        self.ctx = _load("context.toml", data_dir)
+        self.topic_cfg = _load("topics.toml", data_dir)
+        self.esc_cfg = _load("escalation.toml", data_dir)
+        self.mag_cfg = _load("magnitudes.toml", data_dir)
+        m = CueMatcher(self.ctx["classes"])
+        self.matcher = m
+        self.topics: dict[str, dict] = self.topic_cfg["topics"]
+        unknown = set(self.topics) - set(TOPIC_CODES)
+        if unknown:
+            raise ValueError(f"topics.toml has codes outside the taxonomy: {unknown}")
+        for code, spec in self.topics.items():
+            for gname, g in spec["groups"].items():
+                for cue in g["cues"]:
+                    m.add(cue, "topic", (code, gname))
+        for level, cues in self.esc_cfg["levels"].items():
+            for cue in cues:
+                m.add(cue, "level", int(level))
+        for fname, spec in self.mag_cfg["fields"].items():
+            for cue in spec["cues"]:
+                m.add(cue, "field", fname)
+            for cue in spec.get("context_cues", []):
+                m.add(cue, "field", fname)
+            for cue in spec.get("lead", []):
+                m.add(cue, "lead", fname)
+            for cue in spec.get("named_victim", []):
+                m.add(cue, "named", fname)
+            for cue in spec.get("requires", []):
+                m.add(cue, "crowdctx", fname)
+        for cue in self.ctx["denial"]["phrases"]:
+            m.add(cue, "denial", None)
+        for cue in self.ctx["denial"]["fact_check_title"]:
+            m.add(cue, "factcheck", None)
+        for cue in self.ctx["hypothetical"]["before"]:
+            m.add(cue, "hyp", None)
+        for cue in self.ctx["hypothetical"]["after"]:
+            m.add(cue, "hyp_after", None)
+        for cue in self.ctx["ignore"]["phrases"]:
+            m.add(cue, "ignore", None)
+        neg = self.ctx["negation"]
+        self.neg_before = frozenset(neg["before"])
+        self.neg_tentative = frozenset(neg["tentative"])
+        self.neg_after = frozenset(neg["after"])
+        self.not_negation = frozenset(neg["not_negation"])
+        self.neg_bridge = frozenset(neg["bridge"])
+        self.neg_existential = frozenset(neg["existential"])
+        self.neg_window = int(neg["window"])
+        self.hyp_window = int(self.ctx["hypothetical"]["window"])
+        self.clause_breaks = frozenset(self.ctx["clause"]["breaks"])
+        hist = self.ctx["history"]
+        self.history_re = re.compile("|".join(f"(?:{p})" for p in hist["patterns"]))
+        self.tally_re = re.compile("|".join(f"(?:{p})" for p in hist["tally_patterns"]))
+        self.year_is_history = bool(self.ctx["history"].get("year_is_history", True))
+        self.boiler_prefixes = tuple(p.lower() for p in self.ctx["boilerplate"]["line_prefixes"])
+        self.mag = mag.MagnitudeRules(self.mag_cfg, m)
+
+    # ---------------------------------------------------------------- sentences
+    def sentences(self, text: str, spans: list[tuple[int, int]] | None) -> list[Sentence]:
+        """Cut text into sentences (given spans further split at line breaks), drop page
+        furniture, tokenise, find numbers and cues, and flag history/denial context."""
+        if not spans:
+            spans = _fallback_spans(text)
+        hard = _hard_breaks(text)
+        out: list[Sentence] = []
+        first_line = True
+        for a, b in _split_spans(text, spans, hard):
+            seg = text[a:b]
+            stripped = seg.strip()
+            if not stripped:
+                continue
+            a += len(seg) - len(seg.lstrip())
+            b = a + len(stripped)
+            line_start = a == 0 or text[a - 1] == "\n" or not text[:a].strip()
+            if line_start and stripped.lower().startswith(self.boiler_prefixes):
+                continue
+            toks = tokenize(stripped, a)
+            if not toks:
+                continue
+            # the title is a whole first line, followed by more text
+            line_end = text[b:].lstrip(" \t\r").startswith("\n")
+            is_title = first_line and line_start and line_end and len(toks) <= 30
+            first_line = False
+            out.append(Sentence(a, b, stripped, toks, parse_numbers(toks), is_title))
+        return out
+
+    def analyze(self, text: str, spans: list[tuple[int, int]] | None = None) -> dict:
+        """Topics, escalation and magnitudes of one article (see module docstring)."""
+        sents = self.sentences(text, spans)
+        present_year = _present_year(text)
+        fact_check = False
+        for si, s in enumerate(sents):
+            self._find_hits(s, si)
+            s.history = self._is_history(s.text, present_year)
+            s.tally = bool(self.tally_re.search(s.text.lower()))
+            s.denial = any(h.cue.kind == "denial" for h in s.hits)
+            if s.is_title and any(h.cue.kind == "factcheck" for h in s.hits):
+                fact_check = True
+            s.election = any(self.matcher.in_class("election", t) for t in s.toks)
+        magnitudes, mag_evidence, mag_hits = self.mag.extract(sents)
+        topics = self._topics(sents, fact_check, magnitudes, mag_hits)
+        escalation = self._escalation(sents, fact_check, topics)
+        if not topics:  # routine news or private crime: no conflict signal to count
+            magnitudes = dict.fromkeys(MAGNITUDE_FIELDS)
+            mag_evidence = {}
+        return {
+            "topics": topics,
+            "escalation": escalation,
+            "magnitudes": magnitudes,
+            "magnitude_evidence": mag_evidence,
+        }
+
+    def _find_hits(self, s: Sentence, si: int) -> None:
+        toks = s.toks
+        found = self.matcher.find(toks, s.nums)
+        ignored = [(i, j) for cue, i, j in found if cue.kind == "ignore"]
+        if ignored:  # "tangkapan layar", "serangan jantung": not the conflict sense
+            found = [
+                f for f in found
+                if f[0].kind == "ignore" or not any(f[1] < j and i < f[2] for i, j in ignored)
+            ]  # fmt: skip
+        # a level cue inside a longer level cue takes the longer one's level
+        # ("serangan" in "serangan fajar", "ancaman" in "ancaman pembunuhan")
+        levels = [(i, j) for cue, i, j in found if cue.kind == "level"]
+        found = [
+            f for f in found
+            if f[0].kind != "level"
+            or not any(a <= f[1] and f[2] <= b and (b - a) > (f[2] - f[1]) for a, b in levels)
+        ]  # fmt: skip
+        hyp_ends = [(i, j) for cue, i, j in found if cue.kind == "hyp"]
+        hyp_after_starts = {i for cue, i, _ in found if cue.kind == "hyp_after"}
+        for cue, i, j in found:
+            h = Hit(cue, si, i, j, toks[i].start, toks[j - 1].end)
+            if cue.kind in ("topic", "level", "field", "lead", "named"):
+                h.negated, h.zero = self._negation(toks, i, j)
+                h.hypothetical = j in hyp_after_starts or self._hypothetical(toks, i, j, hyp_ends)
+            s.hits.append(h)
+
+    def _clause_start(self, toks: list[Tok], i: int) -> int:
+        k = i - 1
+        while k >= 0 and toks[k].lower not in self.clause_breaks:
+            k -= 1
+        return k + 1
+
+    def _negation(self, toks: list[Tok], i: int, j: int) -> tuple[bool, bool]:
+        """(negated, explicit zero) for the cue at tokens [i, j).
+
+        A negator negates the cue when it stands right before it, or with only bridge words
+        in between ("tidak menimbulkan korban jiwa"), or when it denies existence ("tidak ada
+        mahasiswa yang diamankan", "tanpa kericuhan"). "Massa yang tidak puas membakar ..."
+        is not negated: "tidak" belongs to "puas". "belum" is tentative: not a stated zero."""
+        lo = self._clause_start(toks, i)
+        between: list[str] = []
+        k = i - 1
+        while k >= lo and len(between) < self.neg_window:
+            t = toks[k]
+            if t.is_word:
+                if t.lower in self.neg_before:
+                    nxt = toks[k + 1].lower if k + 1 < len(toks) else ""
+                    if f"{t.lower} {nxt}" in self.not_negation:
+                        return False, False
+                    existential = nxt == "ada" or t.lower in self.neg_existential
+                    bridged = len(between) <= 3 and all(w in self.neg_bridge for w in between)
+                    if existential or bridged:
+                        return True, t.lower not in self.neg_tentative
+                    return False, False
+                between.append(t.lower)
+            k -= 1
+        if j < len(toks) and toks[j].lower in self.neg_after:
+            return True, True
+        return False, False
+
+    def _hypothetical(
+        self, toks: list[Tok], i: int, j: int, hyp_spans: list[tuple[int, int]]
+    ) -> bool:
+        """A preventive/conditional marker shortly before the cue, or inside a gapped cue
+        ("warga ~ bentrok" over "warga mencegah bentrok"); not the cue's own first word.
+        The marker's scope ends at a comma or at a new verb after "dan" ("mencegah bentrok
+        dan menangkap lima orang": the arrests happened)."""
+        lo = max(self._clause_start(toks, i), i - self.hyp_window)
+        k = i - 1
+        while k >= lo:
+            low = toks[k].lower
+            if low == "," or (
+                low in _COORD and k + 1 < i and toks[k + 1].lower.startswith(_VERB_PREFIXES)
+            ):
+                lo = k + 1
+                break
+            k -= 1
+        return any(lo <= a and a != i and b <= j for a, b in hyp_spans)
+
+    def _is_history(self, text: str, present_year: int | None) -> bool:
+        low = text.lower()
+        if self.history_re.search(low):
+            return True
+        if self.year_is_history and present_year:
+            cleaned = _NAMED_YEAR_RE.sub(" ", low)
+            years = [int(y) for y in _YEAR_IN_TEXT_RE.findall(cleaned)]
+            if years and min(years) < present_year and max(years) < present_year:
+                return True
+        return False
+
+    def _election_near(self, sents: list[Sentence], si: int) -> bool:
+        if sents[si].election:
+            return True
+        if any(s.is_title and s.election for s in sents):
+            return True
+        return any(0 <= k < len(sents) and sents[k].election for k in (si - 1, si + 1))
+
+    # ---------------------------------------------------------------- topics
+    def _topics(
+        self, sents: list[Sentence], fact_check: bool, magnitudes: dict, mag_hits: dict
+    ) -> list[dict]:
+        cfg = self.topic_cfg
+        rules = cfg["rules"]
+        # code -> group -> [mentions, in a title, first hit, its sentence]
+        seen: dict[str, dict[str, list]] = {}
+        for si, s in enumerate(sents):
+            if s.history:
+                continue
+            for h in s.hits:
+                if h.cue.kind != "topic" or h.negated:
+                    continue
+                code, gname = h.cue.payload
+                spec = self.topics[code]
+                group = spec["groups"][gname]
+                if code != "election.disinformation" and (s.denial or fact_check):
+                    continue
+                if h.hypothetical and not spec.get("hypothetical_ok", False):
+                    continue
+                req = group.get("requires")
+                if req and not any(self.matcher.in_class(req, t) for t in s.toks):
+                    continue
+                if spec.get("election") and not self._election_near(sents, si):
+                    continue
+                rec = seen.setdefault(code, {}).setdefault(gname, [0, False, h, s])
+                rec[0] += 1
+                rec[1] = rec[1] or s.is_title
+        mass_ok = not any(c in seen for c in rules.get("mass_arrest_not_with", []))
+        if mass_ok and (magnitudes.get("arrested") or 0) >= rules["mass_arrest_min"]:
+            ev = mag_hits.get("arrested")
+            if ev:
+                seen.setdefault("security.force", {})["mass_arrest"] = [1, False, *ev]
+        protest_ctx = "conflict.protest" in seen or any(
+            g in seen.get("conflict.riot", {}) for g in ("clash_police",)
+        )
+        scored: dict[str, tuple[float, float, Hit, Sentence]] = {}
+        for code, groups in seen.items():
+            spec = self.topics[code]
+            score, core, best = 0.0, 0.0, None
+            keep = 1.0
+            for gname, (count, in_title, hit, sent) in groups.items():
+                w = (
+                    rules["mass_arrest_weight"]
+                    if gname == "mass_arrest"
+                    else spec["groups"][gname]["w"]
+                )
+                if in_title:
+                    w = min(0.95, w * cfg["title_factor"])
+                core = max(core, w)
+                reps = min(count, cfg["max_mentions"])
+                strength = 1 - (1 - w) ** (1 + cfg["repeat_bonus"] * (reps - 1))
+                keep *= 1 - strength
+                if best is None or w > best[0]:
+                    best = (w, hit, sent)
+            score = 1 - keep
+            scored[code] = (score, core, best[1], best[2])
+        chosen = {
+            c: v
+            for c, v in scored.items()
+            if v[0] >= cfg["threshold"]
+            and v[1] >= cfg["core_weight"]
+            and self._has_required_group(c, seen[c])
+        }
+        riot = scored.get("conflict.riot")
+        if (
+            "conflict.protest" in chosen
+            and riot
+            and "conflict.riot" not in chosen
+            and riot[0] >= rules["riot_threshold_with_protest"]
+        ):
+            chosen["conflict.riot"] = riot
+        if "security.force" in chosen:
+            sf_groups = self.topics["security.force"]["groups"]
+            direct = [
+                g for g in seen["security.force"]
+                if g != "mass_arrest" and sf_groups[g].get("tag") != "contextual"
+            ]  # fmt: skip
+            others = [c for c in chosen if c != "security.force"]
+            contextual_ok = any(
+                c.startswith(tuple(rules["contextual_force_needs"])) for c in others
+            )
+            mass_ok = "mass_arrest" in seen["security.force"] and any(
+                c.startswith(tuple(rules["mass_arrest_needs"])) for c in others
+            )
+            if not (direct or contextual_ok or mass_ok):
+                del chosen["security.force"]
+        if rules["riot_replaces_protest"] and "conflict.riot" in chosen:
+            chosen.pop("conflict.protest", None)
+        if (
+            rules["communal_absorbs_riot_without_protest"]
+            and "conflict.communal" in chosen
+            and "conflict.riot" in chosen
+            and not protest_ctx
+        ):
+            del chosen["conflict.riot"]
+        if rules["disinformation_absorbs_identity"] and "election.disinformation" in chosen:
+            chosen.pop("conflict.identity", None)
+        out = []
+        for code, (score, _core, hit, sent) in chosen.items():
+            out.append({"code": code, "score": round(score, 3), "evidence": _evidence(hit, sent)})
+        out.sort(key=lambda d: (-d["score"], d["code"]))
+        return out
+
+    def _has_required_group(self, code: str, groups: dict) -> bool:
+        """Topics listing `requires_any` need one of those groups (a clash word for communal:
+        "dua desa" alone is not a clash)."""
+        need = self.topics[code].get("requires_any")
+        return not need or any(g in groups for g in need)
+
+    # ---------------------------------------------------------------- escalation
+    def _escalation(self, sents: list[Sentence], fact_check: bool, topics: list[dict]) -> dict:
+        if not topics:
+            return {"level": 0, "evidence": None}
+        best: tuple[int, Hit, Sentence] | None = None
+        for s in sents:
+            if s.background:
+                continue
+            for h in s.hits:
+                if h.cue.kind != "level" or h.negated:
+                    continue
+                level = h.cue.payload
+                if level >= 2 and (h.hypothetical or s.denial):
+                    level = 1
+                if fact_check and level >= 3:
+                    level = 1
+                if best is None or level > best[0]:
+                    best = (level, h, s)
+        if best is None:
+            ev = topics[0]["evidence"]
+            return {"level": 1, "evidence": ev}
+        level, hit, sent = best
+        return {"level": max(1, level), "evidence": _evidence(hit, sent)}
+
+
+def _evidence(hit: Hit, sent: Sentence) -> dict:
+    return {
+        "sentence": sent.text,
+        "cue": sent.text[hit.start - sent.start : hit.end - sent.start],
+        "start": hit.start,
+        "end": hit.end,
+    }
+
+
+# Years that name a law or an event rather than date what the sentence tells ("UU Nomor 9
+# Tahun 1998", "Pilkada 2024" in a January 2025 article about its dispute).
+_NAMED_YEAR_RE = re.compile(
+    r"(?:nomor|no\.?|uu|undang-undang|perpu|perppu|pp|perpres|perda)\s*\d*\s*(?:/|tahun)\s*"
+    r"(?:19|20)\d\d|(?:pemilu|pilkada|pileg|pilpres|pilgub|pemilihan|serentak|pon|hut|"
+    r"tahun anggaran)\s+(?:19|20)\d\d"
+)
+_YEAR_IN_TEXT_RE = re.compile(r"(?<![\d.,/-])((?:19|20)\d\d)(?![\d])")
+_DATE_YEAR_RE = re.compile(
+    r"\b\d{1,2}/\d{1,2}/((?:19|20)?\d\d)\b|\b\d{1,2}\s+(?:januari|februari|maret|april|mei|juni|juli|"
+    r"agustus|september|oktober|november|desember)\s+((?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
+def _present_year(text: str) -> int | None:
+    """The article's own year: the latest year in its dates ("(1/9/2025)", "1 September 2025")."""
+    years = []
+    for m in _DATE_YEAR_RE.finditer(text):
+        y = m.group(1) or m.group(2)
+        if y:
+            years.append(int(y) if len(y) == 4 else 2000 + int(y))
+    return max(years) if years else None
+
+
+def _hard_breaks(text: str) -> list[int]:
+    """Positions of line breaks that end a line of their own (headline, paragraph).
+
+    A break inside a wrapped sentence ("akan menurunkan\ndari jumlah") is soft: the next
+    line starts in lower case, or the whole text is hard-wrapped (most lines short) and the
+    line does not end a sentence. The first line is always hard: it is usually the title."""
+    first = text.find("\n")
+    lines = [ln for ln in text[first + 1 :].split("\n") if ln.strip()] if first >= 0 else []
+    wrapped = len(lines) >= 4 and statistics.median(len(ln) for ln in lines) <= 90
+    out = []
+    for m in re.finditer(r"\n", text):
+        i = m.start()
+        if i == first:
+            out.append(i)
+            continue
+        before = text[:i].rstrip(" \t")
+        after = text[i + 1 :].lstrip(" \t")
+        if not before or not after or before.endswith("\n") or after.startswith("\n"):
+            out.append(i)
+            continue
+        ends_sentence = before[-1] in '.!?:;"”’'
+        if (after[0].islower() or (wrapped and not ends_sentence)) and not ends_sentence:
+            continue
+        out.append(i)
+    return out
+
+
+def _split_spans(text: str, spans: list[tuple[int, int]], hard: list[int]) -> list[tuple[int, int]]:
+    """Sentence spans re-cut at line breaks: a segmenter cut that falls on a soft (wrapped)
+    line break is undone, and every hard line break becomes a cut."""
+    hard_set = set(hard)
+    cuts = {0, len(text)}
+    for s0, _s1 in spans:
+        k = s0
+        while k > 0 and text[k - 1].isspace():
+            k -= 1
+        breaks = [i for i in range(k, s0) if text[i] == "\n"]
+        if breaks and not any(b in hard_set for b in breaks):
+            continue  # the segmenter cut at a wrapped line: keep the sentence whole
+        cuts.add(s0)
+    cuts.update(h + 1 for h in hard)
+    ordered = sorted(c for c in cuts if 0 <= c <= len(text))
+    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if text[a:b].strip()]
+
+
+_SENT_FALLBACK_RE = re.compile(r"[^.!?]+(?:[.!?]+[\"”’)]*|$)")
+
+
+def _fallback_spans(text: str) -> list[tuple[int, int]]:
+    """Naive sentence spans for texts without a sentence segmenter."""
+    return [(m.start(), m.end()) for m in _SENT_FALLBACK_RE.finditer(text) if m.group().strip()]
+
+
+# --------------------------------------------------------------------------- plain API
+@lru_cache(maxsize=4)
+def get_engine(data_dir: str | None = None) -> SignalEngine:
+    """The engine for a data directory, built once per process."""
+    return SignalEngine(Path(data_dir) if data_dir else None)
+
+
+@lru_cache(maxsize=1)
+def _sentence_nlp() -> Language:
+    try:
+        from nlp.text import make_base_nlp  # type: ignore[attr-defined]
+
+        return make_base_nlp()
+    except Exception:  # nlp.text not there yet (or broken): spaCy's rule-based splitter
+        import spacy
+
+        nlp = spacy.blank("id")
+        nlp.add_pipe("sentencizer")
+        return nlp
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence char spans from the project's base spaCy pipeline."""
+    doc = _sentence_nlp()(text)
+    return [(s.start_char, s.end_char) for s in doc.sents]
+
+
+def extract_signals(text: str, title: str | None = None) -> dict:
+    """Topics, escalation and magnitudes for one article, without building a pipeline.
+
+    `title`, if given, is prepended as the first line (titles count as evidence).
+    Returns {"topics", "escalation", "magnitudes", "magnitude_evidence"}.
+    """
+    if title:
+        text = f"{title}\n{text}"
+    return get_engine().analyze(text, sentence_spans(text))
+
+
+def extract_topics(text: str) -> list[dict]:
+    """Topic list as in doc._.topics."""
+    return extract_signals(text)["topics"]
+
+
+def extract_escalation(text: str) -> dict:
+    """Escalation as in doc._.escalation."""
+    return extract_signals(text)["escalation"]
+
+
+def extract_magnitudes(text: str) -> tuple[dict, dict]:
+    """(magnitudes, magnitude_evidence) as in doc._.magnitudes / doc._.magnitude_evidence."""
+    res = extract_signals(text)
+    return res["magnitudes"], res["magnitude_evidence"]
+
+
+# --------------------------------------------------------------------------- spaCy
+for _ext in ("topics", "escalation", "magnitudes", "magnitude_evidence"):
+    Doc.set_extension(_ext, default=None, force=True)
+
+_CACHE_KEY = "suar_signals"
+
+
+def _doc_signals(doc: Doc, engine: SignalEngine) -> dict:
+    """Analyse a doc once even if several signal components run on it."""
+    cached = doc.user_data.get(_CACHE_KEY)
+    if cached is None:
+        spans = (
+            [(s.start_char, s.end_char) for s in doc.sents]
+            if doc.has_annotation("SENT_START")
+            else None
+        )
+        cached = engine.analyze(doc.text, spans)
+        doc.user_data[_CACHE_KEY] = cached
+    return cached
+
+
+class SignalsComponent:
+    """spaCy component writing the signal extensions selected by `parts`."""
+
+    def __init__(self, parts: tuple[str, ...], data_dir: str | None = None):
+        self.parts = parts
+        self.engine = get_engine(data_dir)
+
+    def __call__(self, doc: Doc) -> Doc:
+        res = _doc_signals(doc, self.engine)
+        if "topics" in self.parts:
+            doc._.topics = res["topics"]
+        if "escalation" in self.parts:
+            doc._.escalation = res["escalation"]
+        if "magnitudes" in self.parts:
+            doc._.magnitudes = res["magnitudes"]
+            doc._.magnitude_evidence = res["magnitude_evidence"]
+        return doc
+
+
+_CFG = {"data_dir": None}
+
+
+@Language.factory("suar_signals", default_config=_CFG)
+def make_signals(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
+    """All of topics, escalation and magnitudes."""
+    return SignalsComponent(("topics", "escalation", "magnitudes"), data_dir)
+
+
+@Language.factory("suar_topics", default_config=_CFG)
+def make_topics(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
+    return SignalsComponent(("topics",), data_dir)
+
+
+@Language.factory("suar_escalation", default_config=_CFG)
+def make_escalation(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
+    return SignalsComponent(("escalation",), data_dir)
+
+
+@Language.factory("suar_magnitudes", default_config=_CFG)
+def make_magnitudes(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
+    return SignalsComponent(("magnitudes",), data_dir)
+
+
+# --------------------------------------------------------------------------- evaluation
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+
+
+def evaluate_signals(shared_dir: Path, verbose: bool = False) -> dict:
+    """Score topics, escalation and magnitudes on news-dev (text = title + newline + text)."""
+    path = Path(shared_dir) / "data" / "news-dev" / "articles.jsonl"
+    arts = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    per = {c: [0, 0, 0] for c in TOPIC_CODES}
+    rel_ok = esc_ok = esc_near = 0
+    mag_ok = dict.fromkeys(MAGNITUDE_FIELDS, 0)
+    errors = []
+    for a in arts:
+        res = extract_signals(a["text"], title=a["title"])
+        pred = {t["code"] for t in res["topics"]}
+        gold = set(a["topics"])
+        for c in TOPIC_CODES:
+            per[c][0] += c in pred and c in gold
+            per[c][1] += c in pred and c not in gold
+            per[c][2] += c in gold and c not in pred
+        rel_ok += bool(pred) == bool(gold)
+        lvl = res["escalation"]["level"]
+        esc_ok += lvl == a["escalation"]
+        esc_near += abs(lvl - a["escalation"]) <= 1
+        bad = []
+        for f in MAGNITUDE_FIELDS:
+            if res["magnitudes"][f] == a[f]:
+                mag_ok[f] += 1
+            else:
+                bad.append(f"{f} {res['magnitudes'][f]}!={a[f]}")
+        if pred != gold or lvl != a["escalation"] or bad:
+            errors.append(
+                f"{a['id']}: topics +{sorted(pred - gold)} -{sorted(gold - pred)} "
+                f"esc {lvl}/{a['escalation']} {'; '.join(bad)}"
+                + (
+                    f"\n    esc evidence: {res['escalation']['evidence']}"
+                    if verbose and lvl != a["escalation"]
+                    else ""
+                )
+            )
+    tp = sum(v[0] for v in per.values())
+    fp = sum(v[1] for v in per.values())
+    fn = sum(v[2] for v in per.values())
+    used = [c for c, v in per.items() if sum(v)]
+    n = len(arts)
+    return {
+        "articles": n,
+        "topic_micro_f1": round(_f1(tp, fp, fn), 3),
+        "topic_macro_f1": round(statistics.mean(_f1(*per[c]) for c in used), 3) if used else 1.0,
+        "relevance_accuracy": round(rel_ok / n, 3),
+        "escalation_exact": round(esc_ok / n, 3),
+        "escalation_within_one": round(esc_near / n, 3),
+        **{f"{f}_exact": round(mag_ok[f] / n, 3) for f in MAGNITUDE_FIELDS},
+        "errors": errors,
+    }
+
+
+def benchmark(n_docs: int = 200, words: int = 400) -> dict:
+    """Median CPU ms/article of the signal component on generated ~400-word articles, and
+    docs/s of a blank pipeline (sentencizer + suar_signals) over them."""
+    import random
+
+    import spacy
+
+    rng = random.Random(7)
+    # mostly everyday words with a share of conflict cues, numbers and dates, as in news
+    plain = re.findall(
+        r"\S+",
+        "yang dan di ke dari untuk dengan pada itu ini dalam tidak akan sudah juga karena oleh "
+        "para bupati gubernur pemerintah daerah kabupaten kota warga masyarakat program jalan "
+        "pembangunan ekonomi sekolah rumah sakit pasar harga beras petani nelayan kegiatan "
+        "menyampaikan mengatakan menurut kepala dinas kantor desa kecamatan provinsi tahun "
+        "anggaran bantuan sosial pelayanan kesehatan pendidikan wisata festival budaya Senin "
+        "Selasa Rabu (1/9/2025) sekitar orang banyak baru besar kecil pertama kedua",
+    )
+    cues = re.findall(
+        r"\S+",
+        "massa aksi unjuk rasa berakhir ricuh gedung DPRD 2.000 dua anggota terluka menangkap "
+        "tujuh pelaku bentrokan antarwarga tidak ada korban jiwa pemilu KPU Bawaslu "
+        "mengantisipasi potensi kerawanan pilkada ditembak mati kelompok bersenjata menewaskan "
+        "tiga warga pada 2019 lalu gas air mata",
+    )
+
+    def article() -> str:
+        sents = []
+        for _ in range(words // 16):
+            ws = [rng.choice(cues) if rng.random() < 0.15 else rng.choice(plain) for _ in range(16)]
+            sents.append(" ".join(ws).capitalize() + ".")
+        return "Judul berita tentang daerah\n" + " ".join(sents)
+
+    texts = [article() for _ in range(n_docs)]
+    base = _sentence_nlp()
+    nlp = spacy.blank("id")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("suar_signals")
+    base_docs = list(base.pipe(texts[:20]))  # warm up tokeniser caches
+    del base_docs
+    times = []  # CPU time, so that other processes on a shared machine do not count
+    for doc in base.pipe(texts):
+        t0 = time.process_time()
+        nlp.get_pipe("suar_signals")(doc)
+        times.append((time.process_time() - t0) * 1000)
+    t0 = time.perf_counter()
+    list(nlp.pipe(texts))
+    total = time.perf_counter() - t0
+    return {
+        "docs": n_docs,
+        "words_per_doc": words,
+        "component_median_ms": round(statistics.median(times), 2),
+        "component_p90_ms": round(sorted(times)[int(0.9 * len(times))], 2),
+        "pipeline_docs_per_s": round(n_docs / total, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval", action="store_true", help="score on news-dev")
+    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[1] / ".." / "shared"))
+    ap.add_argument("--errors", action="store_true", help="print per-article errors")
+    ap.add_argument("--bench", action="store_true", help="time the component on generated text")
+    ap.add_argument("--text", help="analyse a text file and print the signals as JSON")
+    args = ap.parse_args(argv)
+    if args.text:
+        print(
+            json.dumps(
+                extract_signals(Path(args.text).read_text(encoding="utf-8")),
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    if args.eval:
+        res = evaluate_signals(Path(args.shared), verbose=args.errors)
+        errors = res.pop("errors")
+        for k, v in res.items():
+            print(f"{k:24s} {v}")
+        if args.errors:
+            print("\n".join(errors))
+    if args.bench:
+        for k, v in benchmark().items():
+            print(f"{k:24s} {v}")
+
+
+if __name__ == "__main__":
+    main()

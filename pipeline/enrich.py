@@ -1,0 +1,284 @@
+"""`suar enrich`: run the NLP stage over stored articles and write its results to DuckDB.
+
+An article is (re-)enriched when it has no result from the current pipeline version
+(nlp.pipeline.PIPELINE_VERSION, a hash over config, lexicons, model and code) or when its
+content changed since. So a second run does nothing, and changing a lexicon re-enriches
+everything on the next run. Non-Indonesian articles are recorded with status
+'skipped_language' so the nightly run does not retry them until the pipeline or the text
+changes. Each batch is written in one transaction with a few set-wise statements (DuckDB
+pays milliseconds per statement, not per row), replacing the articles' previous rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+from spacy.language import Language
+
+from nlp.annotate import Workers, enrich_articles
+from pipeline.db import sql
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EnrichSummary:
+    """What a run did; `as_dict()` is what the CLI prints."""
+
+    version: str
+    pending: int = 0
+    enriched: int = 0
+    skipped_language: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["failures"] = self.failures[:20]
+        out["seconds"] = round(self.seconds, 1)
+        return out
+
+
+class EnrichProgress:
+    """A progress bar in a terminal, a log line every 30 s under cron (as crawl progress)."""
+
+    def __init__(self, interval_log: float = 30.0) -> None:
+        self.tty = sys.stderr.isatty()
+        self.interval = interval_log
+        self._last = time.monotonic()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> EnrichProgress:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.tty:
+            if self._bar is None:
+                from rich.console import Console
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TimeRemainingColumn,
+                )
+
+                self._bar = Progress(
+                    "enrich",
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=Console(stderr=True),
+                )
+                self._bar.start()
+                self._task = self._bar.add_task("enrich", total=total)
+            self._bar.update(self._task, completed=done)
+        elif time.monotonic() - self._last >= self.interval:
+            self._last = time.monotonic()
+            log.info("progress enrich: %d/%d articles", done, total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _statements(name: str) -> list[str]:
+    """The statements of a multi-statement SQL file (prepared one by one)."""
+    text = "\n".join(ln for ln in sql(name).splitlines() if not ln.lstrip().startswith("--"))
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def pending_ids(con: duckdb.DuckDBPyConnection, version: str, force: bool = False) -> list[int]:
+    """Ids of articles the given pipeline version has not enriched in their current content."""
+    rows = con.execute(sql("enrich_pending"), {"version": version, "force": force}).fetchall()
+    return [r[0] for r in rows]
+
+
+def _ev(ev: dict | None, key: str) -> Any:
+    return ev.get(key) if ev else None
+
+
+def write_results(
+    con: duckdb.DuckDBPyConnection,
+    results: list[dict[str, Any]],
+    hashes: dict[int, str | None],
+    version: str,
+) -> None:
+    """Replace the rows of these articles with ``results`` in one transaction."""
+    if not results:
+        return
+    ids = [r["id"] for r in results]
+    now = datetime.now(UTC)
+    main: dict[str, list[Any]] = {k: [] for k in _MAIN_COLUMNS}
+    ents: dict[str, list[Any]] = {k: [] for k in _ENTITY_COLUMNS}
+    regs: dict[str, list[Any]] = {k: [] for k in _REGION_COLUMNS}
+    tops: dict[str, list[Any]] = {k: [] for k in _TOPIC_COLUMNS}
+    for r in results:
+        aid = r["id"]
+        primary = r["primary_region"]
+        esc = r["escalation"]
+        ev = esc.get("evidence")
+        mags = r["magnitudes"]
+        mev = r.get("magnitude_evidence") or {}
+        row = {
+            "article_id": aid,
+            "content_hash": hashes.get(aid),
+            "language": r["language"],
+            "status": "enriched" if r.get("enriched") else "skipped_language",
+            "primary_region_code": primary["code"] if primary else None,
+            "primary_region_level": primary["level"] if primary else None,
+            "primary_province_code": primary["province_code"] if primary else None,
+            "escalation_level": esc.get("level"),
+            "escalation_evidence": _ev(ev, "sentence"),
+            "escalation_cue": _ev(ev, "cue"),
+            "escalation_start": _ev(ev, "start"),
+            "escalation_end": _ev(ev, "end"),
+            **{f: mags.get(f) for f in ("killed", "injured", "arrested", "crowd")},
+            **{
+                f"{f}_evidence": _ev(mev.get(f), "phrase")
+                for f in ("killed", "injured", "arrested", "crowd")
+            },
+            "topic_codes": [t["code"] for t in r["topics"]],
+        }
+        for k in _MAIN_COLUMNS:
+            main[k].append(row[k])
+        for e in r["entities"]:
+            for k, v in (
+                ("article_id", aid), ("text", e["text"]), ("label", e["label"]),
+                ("actor_class", e["actor_class"]), ("role", e.get("role")),
+                ("is_byline", bool(e.get("is_byline"))), ("start", e["start"]), ("end", e["end"]),
+            ):  # fmt: skip
+                ents[k].append(v)
+        primary_code = primary["code"] if primary else None
+        for m in r["regions"]:
+            for k in _REGION_COLUMNS:
+                if k == "article_id":
+                    regs[k].append(aid)
+                elif k == "is_primary":
+                    regs[k].append(m["code"] == primary_code)
+                else:
+                    regs[k].append(m[k])
+        for t in r["topics"]:
+            tev = t.get("evidence")
+            for k, v in (
+                ("article_id", aid), ("code", t["code"]), ("score", t["score"]),
+                ("evidence", _ev(tev, "sentence")), ("cue", _ev(tev, "cue")),
+                ("start", _ev(tev, "start")), ("end", _ev(tev, "end")),
+            ):  # fmt: skip
+                tops[k].append(v)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for stmt in _statements("enrich_delete"):
+            con.execute(stmt, {"ids": ids})
+        con.execute(sql("enrich_insert"), {**main, "version": version, "now": now})
+        if ents["article_id"]:
+            con.execute(sql("enrich_entities"), ents)
+        if regs["article_id"]:
+            con.execute(sql("enrich_regions"), regs)
+        if tops["article_id"]:
+            con.execute(sql("enrich_topics"), tops)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+_MAIN_COLUMNS = (
+    "article_id", "content_hash", "language", "status", "primary_region_code",
+    "primary_region_level", "primary_province_code", "escalation_level", "escalation_evidence",
+    "escalation_cue", "escalation_start", "escalation_end", "killed", "injured", "arrested",
+    "crowd", "killed_evidence", "injured_evidence", "arrested_evidence", "crowd_evidence",
+    "topic_codes",
+)  # fmt: skip
+_ENTITY_COLUMNS = (
+    "article_id", "text", "label", "actor_class", "role", "is_byline", "start", "end",
+)  # fmt: skip
+_REGION_COLUMNS = (
+    "article_id", "code", "name", "level", "province_code", "text", "start", "end", "is_primary",
+)  # fmt: skip
+_TOPIC_COLUMNS = ("article_id", "code", "score", "evidence", "cue", "start", "end")
+
+
+def _enrich_batch(
+    arts: list[dict[str, Any]], workers: Workers, summary: EnrichSummary
+) -> list[dict[str, Any]]:
+    """Results for a batch; if one article breaks a component, the others still count."""
+    try:
+        return enrich_articles(arts, workers=workers)
+    except Exception:
+        log.exception("batch failed; enriching its articles one by one")
+    out = []
+    for art in arts:
+        try:
+            out.extend(enrich_articles([art], workers.nlp))
+        except Exception as exc:  # left unrecorded: retried on the next run
+            summary.failed += 1
+            summary.failures.append(f"article {art['id']}: {type(exc).__name__}: {exc}")
+            log.error("article %s failed: %s", art["id"], exc)
+    return out
+
+
+def run_enrich(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    nlp: Language | None = None,
+    version: str | None = None,
+    batch_size: int = 128,
+    limit: int | None = None,
+    force: bool = False,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> EnrichSummary:
+    """Enrich every pending article (see module docstring); returns counters.
+
+    ``nlp`` and ``version`` default to the configured pipeline and its PIPELINE_VERSION; the
+    pipeline is only built when there is work to do. ``workers`` > 1 enriches each batch in
+    that many forked processes (see nlp.annotate.enrich_articles); writing stays here.
+    """
+    if version is None:
+        from nlp.pipeline import pipeline_version
+
+        version = pipeline_version()
+    summary = EnrichSummary(version=version)
+    started = time.monotonic()
+    ids = pending_ids(con, version, force)
+    if limit is not None:
+        ids = ids[:limit]
+    summary.pending = len(ids)
+    if not ids:
+        summary.seconds = time.monotonic() - started
+        return summary
+    if nlp is None:
+        from nlp.pipeline import get_nlp
+
+        nlp = get_nlp()
+    done = 0
+    with Workers(nlp, workers) as pool:
+        for k in range(0, len(ids), batch_size):
+            chunk = ids[k : k + batch_size]
+            rows = con.execute(sql("enrich_articles"), {"ids": chunk}).fetchall()
+            arts = [
+                {"id": r[0], "title": r[1], "text": r[2] or "", "url": r[3], "outlet": r[4]}
+                for r in rows
+            ]
+            hashes = {r[0]: r[5] for r in rows}
+            results = _enrich_batch(arts, pool, summary)
+            write_results(con, results, hashes, version)
+            for r in results:
+                if r.get("enriched"):
+                    summary.enriched += 1
+                else:
+                    summary.skipped_language += 1
+            done += len(chunk)
+            if progress:
+                progress(done, len(ids))
+    summary.seconds = time.monotonic() - started
+    return summary

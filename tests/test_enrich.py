@@ -1,0 +1,140 @@
+"""`suar enrich` on a real DuckDB file: idempotent, re-enriches on change, skips other languages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nlp.pipeline import get_nlp, pipeline_version
+from pipeline import db
+from pipeline.cli import main
+from pipeline.enrich import pending_ids, run_enrich
+from pipeline.store import ArticleRecord, save_batch
+
+CLASH = (
+    "BIMA, Contoh.id – Bentrokan antarwarga pecah di Kecamatan Woha, Kabupaten Bima, Senin "
+    "(3/3). Dua warga tewas dan lima lainnya luka-luka.\n\n"
+    "Kapolres Bima AKBP Hendra Wijaya mengatakan polisi menangkap tujuh orang.\n\n"
+    "Penulis: Rudi"
+)
+RAKOR = (
+    "SAMARINDA, Contoh.id – Forkopimda Kaltim menggelar rapat koordinasi pengamanan pemilu di "
+    "Kota Samarinda. Gubernur meminta semua pihak mewaspadai potensi kerawanan."
+)
+ENGLISH = "The council met on Tuesday to discuss the new bus routes and the budget for parks."
+
+
+def _records(clash_body: str = CLASH, clash_hash: str = "h-clash") -> list[ArticleRecord]:
+    return [
+        ArticleRecord(
+            url="https://contoh.id/bentrok-bima", outlet="contoh", title="Bentrok di Bima",
+            body=clash_body, content_hash=clash_hash, language="id",
+        ),
+        ArticleRecord(
+            url="https://contoh.id/rakor", outlet="contoh", title="Rakor pengamanan pemilu",
+            body=RAKOR, content_hash="h-rakor", language="id",
+        ),
+        ArticleRecord(
+            url="https://contoh.id/en", outlet="contoh", title="Bus routes",
+            body=ENGLISH, content_hash="h-en", language="en",
+        ),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return get_nlp()
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    con = db.connect(tmp_path / "suar.duckdb")
+    save_batch(con, _records())
+    yield con
+    con.close()
+
+
+def _count(con, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_enrich_writes_results_and_is_idempotent(con, nlp) -> None:
+    first = run_enrich(con, nlp=nlp, version="v1", batch_size=2)
+    assert (first.pending, first.enriched, first.skipped_language) == (3, 2, 1)
+    rows = con.execute(
+        "SELECT a.url, e.status, e.language, e.primary_region_code, e.escalation_level, "
+        "e.killed, e.injured, e.arrested, e.killed_evidence, e.topic_codes "
+        "FROM enrichments e JOIN articles a ON a.id = e.article_id ORDER BY a.url"
+    ).fetchall()
+    by_url = {r[0]: r[1:] for r in rows}
+    clash = by_url["https://contoh.id/bentrok-bima"]
+    assert clash[:2] == ("enriched", "id")
+    assert clash[2].startswith("52.06") and clash[3] == 4
+    assert clash[4:7] == (2, 5, 7)
+    assert "tewas" in clash[7]
+    assert "conflict.communal" in clash[8]
+    assert by_url["https://contoh.id/en"][:2] == ("skipped_language", "en")
+    assert by_url["https://contoh.id/en"][3] is None  # not assessed, not 'level 0'
+    entities = _count(con, "article_entities")
+    regions = _count(con, "article_regions")
+    topics = _count(con, "article_topics")
+    assert entities and regions and topics
+    byline = con.execute(
+        "SELECT is_byline, actor_class FROM article_entities WHERE text = 'Rudi'"
+    ).fetchall()
+    assert byline == [(True, None)]
+    assert con.execute("SELECT count(*) FROM article_regions WHERE is_primary").fetchone()[0] >= 2
+    evidence = con.execute(
+        "SELECT t.cue, t.start_char, t.end_char, a.title || chr(10) || a.body "
+        "FROM article_topics t JOIN articles a ON a.id = t.article_id"
+    ).fetchall()
+    for cue, start, end, text in evidence:
+        assert text[start:end].lower() == cue.lower()
+
+    second = run_enrich(con, nlp=nlp, version="v1")
+    assert (second.pending, second.enriched, second.skipped_language) == (0, 0, 0)
+    assert _count(con, "article_entities") == entities
+
+
+def test_pipeline_change_and_content_change_re_enrich(con, nlp) -> None:
+    run_enrich(con, nlp=nlp, version="v1")
+    counts = [_count(con, t) for t in ("enrichments", "article_entities", "article_topics")]
+    again = run_enrich(con, nlp=nlp, version="v2")
+    assert again.pending == 3  # a new pipeline version re-enriches everything
+    assert [_count(con, t) for t in ("enrichments", "article_entities", "article_topics")] == (
+        counts
+    )  # replaced, not duplicated
+    assert {r[0] for r in con.execute("SELECT pipeline_version FROM enrichments").fetchall()} == {
+        "v2"
+    }
+    # the clash story is updated: only it is enriched again, and its old rows are gone
+    calmer = CLASH.replace("Dua warga tewas dan lima lainnya luka-luka.", "Tidak ada korban.")
+    outcome = save_batch(con, _records(calmer, "h-clash-2")[:1])
+    assert outcome[0][0] == "updated"
+    assert len(pending_ids(con, "v2")) == 1
+    third = run_enrich(con, nlp=nlp, version="v2")
+    assert (third.pending, third.enriched) == (1, 1)
+    killed = con.execute(
+        "SELECT e.killed, e.content_hash FROM enrichments e JOIN articles a ON a.id = e.article_id "
+        "WHERE a.url = 'https://contoh.id/bentrok-bima'"
+    ).fetchone()
+    assert killed == (None, "h-clash-2")
+    assert run_enrich(con, nlp=nlp, version="v2", force=True, limit=2).pending == 2
+
+
+def test_cli_enrich_uses_the_pipeline_version(tmp_path: Path, nlp) -> None:
+    path = tmp_path / "cli.duckdb"
+    con = db.connect(path)
+    save_batch(con, _records())
+    con.close()
+    runner = CliRunner()
+    first = runner.invoke(main, ["--db", str(path), "enrich", "--workers", "1"])
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout.strip().splitlines()[-1])
+    assert summary["version"] == pipeline_version()
+    assert (summary["enriched"], summary["skipped_language"]) == (2, 1)
+    second = runner.invoke(main, ["--db", str(path), "enrich"])
+    assert json.loads(second.stdout.strip().splitlines()[-1])["pending"] == 0
