@@ -236,7 +236,7 @@ class OutletSpider(scrapy.Spider):
         except FeedError as exc:
             log.info("%s: %s is not a usable feed: %s", outlet.id, response.url, exc)
             entries = []
-        for entry in entries[: self.max_links_per_page]:
+        for entry in entries:  # parse_feed caps entries like a sitemap (MAX_ENTRIES)
             url = self._same_host_url(outlet, entry.url)
             request = self.consider(outlet, url, entry.date, "feed")
             if request is not None:
