@@ -64,6 +64,8 @@ class MagnitudeRules:
         self.ctx_cues = {
             (f, c) for f, spec in cfg["fields"].items() for c in spec.get("context_cues", [])
         }
+        self.min_value = {f: int(spec.get("min_value", 0)) for f, spec in cfg["fields"].items()}
+        self.weak = {(f, c) for f, spec in cfg["fields"].items() for c in spec.get("weak_cues", [])}
         self.exclude = {
             f: spec["exclude_class"] for f, spec in cfg["fields"].items() if "exclude_class" in spec
         }
@@ -71,14 +73,19 @@ class MagnitudeRules:
     def extract(self, sents: list[Sentence]) -> tuple[dict, dict, dict]:
         """(magnitudes, evidence, chosen hits) for the article's present event."""
         cands: list[Candidate] = []
+        prev_ctx = False
         for s in sents:
+            ctx = any(h.cue.kind == "crowdctx" for h in s.hits)
             if not s.background:
-                cands.extend(self._sentence(s))
+                cands.extend(self._sentence(s, prev_ctx))
+            prev_ctx = ctx
         values: dict[str, int | None] = dict.fromkeys(FIELDS)
         evidence: dict[str, dict] = {}
         chosen_hits: dict[str, tuple] = {}
         for f in FIELDS:
             mine = [c for c in cands if c.field == f]
+            low = self.min_value[f]
+            mine = [c for c in mine if c.value is None or c.zero or c.value >= low]
             exact = [c for c in mine if c.value is not None and not c.zero]
             zeros = [c for c in mine if c.zero]
             vague = [c for c in mine if c.value is None and not c.zero]
@@ -103,11 +110,13 @@ class MagnitudeRules:
         return values, evidence, chosen_hits
 
     # ------------------------------------------------------------------ per sentence
-    def _sentence(self, s: Sentence) -> list[Candidate]:
+    def _sentence(self, s: Sentence, prev_ctx: bool = False) -> list[Candidate]:
+        """Counts of one sentence; a crowd context (aksi, massa) may come from the sentence
+        before ("Aksi unjuk rasa ... berubah ricuh. Sekitar 2.000 orang ...")."""
         toks, nums = s.toks, s.nums
         field_at: dict[int, Hit] = {}
         out: list[Candidate] = []
-        has_ctx = any(h.cue.kind == "crowdctx" for h in s.hits)
+        has_ctx = prev_ctx or any(h.cue.kind == "crowdctx" for h in s.hits)
         leads: list[Hit] = []
         for h in s.hits:
             if h.cue.kind not in ("field", "lead") or h.hypothetical:
@@ -192,15 +201,23 @@ class MagnitudeRules:
         if k < len(toks) and toks[k].lower in self.units:
             return None
         gap = 0
+        fallback: Candidate | None = None
         while k < len(toks):
             h = field_at.get(k)
+            if h is not None and fallback is None and (h.cue.payload, h.cue.text) in self.weak:
+                # "14 orang diamankan": a plain "orang" is a crowd only if no other cue follows
+                vals = [c.value for c in chain]
+                value = None if any(v is None for v in vals) else sum(vals)
+                fallback = Candidate(h.cue.payload, value, False, toks[i].start, h.end, s, h)
+                k = h.j
+                continue
             if h is not None:
                 fld = h.cue.payload
                 if gap > self.gap[fld]:
-                    return None
+                    return fallback
                 excl = self.exclude.get(fld)
                 if excl and any(self.matcher.in_class(excl, t) for t in toks[chain[0].end : k]):
-                    return None
+                    return fallback
                 vals = [c.value for c in chain]
                 value = None if any(v is None for v in vals) else sum(vals)
                 return Candidate(fld, value, False, toks[i].start, h.end, s, h)
@@ -209,7 +226,7 @@ class MagnitudeRules:
             if low in ("dan", "serta") and k + 1 in nums:
                 nxt = nums[k + 1]
                 if nxt.end < len(toks) and toks[nxt.end].lower in self.units:
-                    return None
+                    return fallback
                 chain.append(nxt)
                 k = nxt.end
                 continue
@@ -219,8 +236,8 @@ class MagnitudeRules:
                 or low in self.conjunctions
                 or k in nums
             ):
-                return None
+                return fallback
             if t.is_word or t.is_digit:
                 gap += 1
             k += 1
-        return None
+        return fallback

@@ -90,69 +90,6 @@ _DATA = Path(__file__).parent / "data" / "signals" / "numbers.toml"
 _GROUPED_RE = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _DECIMAL_RE = re.compile(r"\d+,\d+")
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
-# A number right after one of these is a time, year, law, street or ordinal, not a count.
-_NOT_COUNT_BEFORE = {
-    "pukul",
-    "jam",
-    "tahun",
-    "nomor",
-    "no",
-    "rp",
-    "pasal",
-    "ke",
-    "hut",
-    "km",
-    "rt",
-    "rw",
-    "jalan",
-    "jl",
-    "tanggal",
-    "tgl",
-    "kode",
-    "gelombang",
-    "periode",
-    "angkatan",
-    "uu",
-    "nomer",
-    "tipe",
-    "seri",
-    "kelas",
-    "ayat",
-    "zona",
-    "usia",
-    "umur",
-    "berusia",
-    # unit names with a number: "Densus 88", "Koramil 07", "Yonif 753", "Satuan Radar 222"
-    "densus",
-    "kodam",
-    "korem",
-    "kodim",
-    "koramil",
-    "yonif",
-    "batalyon",
-    "brigif",
-    "lanud",
-    "lantamal",
-    "radar",
-    "danrem",
-    "dandim",
-    "armed",
-    "kostrad",
-    "marinir",
-    "lapas",
-    "sd",
-    "smp",
-    "sma",
-    "smk",
-    "man",
-    "mts",
-    "rs",
-    "rsud",
-    "pon",
-    "halaman",
-    "gedung",
-    "blok",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +101,42 @@ class NumSpan:
     value: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class _NumberLexicon:
+    units: dict[str, int]
+    mults: dict[str, int]
+    vague1: frozenset[str]
+    vague2: frozenset[str]
+    not_count_before: frozenset[str]
+    range_links: frozenset[str]
+
+
 @lru_cache(maxsize=1)
-def _number_lexicon() -> tuple[dict[str, int], dict[str, int], frozenset[str], frozenset[str]]:
+def _number_lexicon() -> _NumberLexicon:
     with open(_DATA, "rb") as fh:
         raw = tomllib.load(fh)
     words = [w.lower() for w in raw["vague"]["words"]]
-    single = frozenset(w for w in words if " " not in w)
-    double = frozenset(w for w in words if " " in w)
-    return dict(raw["units"]), dict(raw["multipliers"]), single, double
+    return _NumberLexicon(
+        dict(raw["units"]),
+        dict(raw["multipliers"]),
+        frozenset(w for w in words if " " not in w),
+        frozenset(w for w in words if " " in w),
+        frozenset(w.lower() for w in raw["not_count"]["before"]),
+        frozenset(raw["not_count"]["range_links"]),
+    )
+
+
+def _in_name(toks: list[Tok], i: int, title_case: bool) -> bool:
+    """Digits that belong to a name or code, not a count: a zero-padded code ("RT 05",
+    "Kodim 0901") or a number right after a capitalised word inside running text
+    ("Detasemen Khusus 88", "Yonif 751"); in a Title Case headline capitals say nothing."""
+    low = toks[i].lower
+    if len(low) > 1 and low[0] == "0" and low.isdigit():
+        return True
+    if title_case or i < 2:  # the sentence's first word is capitalised anyway
+        return False
+    prev, before = toks[i - 1], toks[i - 2]
+    return prev.is_word and prev.text[:1].isupper() and before.is_word
 
 
 def _parse_words(toks: list[Tok], i: int, units: dict[str, int], mults: dict[str, int]):
@@ -207,45 +172,56 @@ def _parse_words(toks: list[Tok], i: int, units: dict[str, int], mults: dict[str
 
 
 def parse_numbers(toks: list[Tok]) -> dict[int, NumSpan]:
-    """Find the quantities in a token list (one sentence), keyed by their first token."""
-    units, mults, vague1, vague2 = _number_lexicon()
+    """Find the quantities in a token list (one sentence), keyed by their first token.
+
+    A range ("1.000-2.000 orang", "dua hingga tiga orang") is one quantity: its lower bound."""
+    lex = _number_lexicon()
+    words = [t.text for t in toks if t.is_word]
+    title_case = bool(words) and sum(w[:1].isupper() for w in words) > 0.5 * len(words)
     out: dict[int, NumSpan] = {}
     i, n = 0, len(toks)
     while i < n:
-        t = toks[i]
-        low = t.lower
-        prev = toks[i - 1].lower if i else ""
-        if i + 1 < n and f"{low} {toks[i + 1].lower}" in vague2:
-            out[i] = NumSpan(i, i + 2, None)
-            i += 2
-            continue
-        if low in vague1:
-            out[i] = NumSpan(i, i + 1, None)
+        span = _number_at(toks, i, lex, title_case)
+        if span is None:
             i += 1
             continue
-        if t.is_digit:
-            span = _parse_digits(toks, i, mults)
-            if (
-                span is not None
-                and prev not in _NOT_COUNT_BEFORE
-                and not (prev == "-" and i >= 2 and toks[i - 2].lower == "ke")
-            ):
-                # "(22)" after a name is an age.
-                is_age = prev == "(" and span.end < n and toks[span.end].lower == ")"
-                if not is_age:
-                    out[i] = span
-                    i = span.end
-                    continue
-            i += 1
-            continue
-        if t.is_word and low in units:
-            parsed = _parse_words(toks, i, units, mults)
-            if parsed is not None and prev not in _NOT_COUNT_BEFORE:
-                out[i] = NumSpan(i, parsed[1], parsed[0])
-                i = parsed[1]
-                continue
-        i += 1
+        k = span.end
+        if span.value is not None and k + 1 < n and toks[k].lower in lex.range_links:
+            upper = _number_at(toks, k + 1, lex, title_case)
+            if upper is not None and upper.value is not None and upper.value > span.value:
+                span = NumSpan(span.start, upper.end, span.value)
+        out[i] = span
+        i = span.end
     return out
+
+
+def _number_at(toks: list[Tok], i: int, lex: _NumberLexicon, title_case: bool) -> NumSpan | None:
+    """The quantity starting at token i, if any."""
+    t = toks[i]
+    low = t.lower
+    n = len(toks)
+    prev = toks[i - 1].lower if i else ""
+    if i + 1 < n and f"{low} {toks[i + 1].lower}" in lex.vague2:
+        return NumSpan(i, i + 2, None)
+    if low in lex.vague1:
+        return NumSpan(i, i + 1, None)
+    if prev in lex.not_count_before:
+        return None
+    if t.is_digit:
+        span = _parse_digits(toks, i, lex.mults)
+        if span is None or (prev == "-" and i >= 2 and toks[i - 2].lower == "ke"):
+            return None
+        if _in_name(toks, i, title_case):
+            return None
+        # "(22)" after a name is an age.
+        if prev == "(" and span.end < n and toks[span.end].lower == ")":
+            return None
+        return span
+    if t.is_word and low in lex.units:
+        parsed = _parse_words(toks, i, lex.units, lex.mults)
+        if parsed is not None:
+            return NumSpan(i, parsed[1], parsed[0])
+    return None
 
 
 def _parse_digits(toks: list[Tok], i: int, mults: dict[str, int]) -> NumSpan | None:

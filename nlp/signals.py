@@ -274,6 +274,12 @@ class SignalEngine:
         self.history_re = re.compile("|".join(f"(?:{p})" for p in hist["patterns"]))
         self.tally_re = re.compile("|".join(f"(?:{p})" for p in hist["tally_patterns"]))
         self.year_is_history = bool(self.ctx["history"].get("year_is_history", True))
+        retro = self.ctx["retrospective"]
+        self.retro_title_re = re.compile("|".join(f"(?:{p})" for p in retro["title_patterns"]))
+        self.present_re = re.compile("|".join(f"(?:{p})" for p in retro["present_patterns"]))
+        self.near_miss = frozenset(w.lstrip("=") for w in self.ctx["near_miss"]["words"])
+        self.soft_lethal = frozenset(self.ctx["lethal_context"]["soft"])
+        self.lethal_topics = frozenset(self.ctx["lethal_context"]["topics"])
         self.boiler_prefixes = tuple(p.lower() for p in self.ctx["boilerplate"]["line_prefixes"])
         self.mag = mag.MagnitudeRules(self.mag_cfg, m)
 
@@ -319,9 +325,15 @@ class SignalEngine:
             if s.is_title and any(h.cue.kind == "factcheck" for h in s.hits):
                 fact_check = True
             s.election = any(self.matcher.in_class("election", t) for t in s.toks)
+        # a denial in the title or lead frames the article: its violence is the denied claim
+        body = [s for s in sents if not s.is_title]
+        title = [s for s in sents if s.is_title]
+        denied = any(s.denial for s in title + body[:1])
+        self._retrospective(sents)
+        self._lethal_context(sents)
         magnitudes, mag_evidence, mag_hits = self.mag.extract(sents)
         topics = self._topics(sents, fact_check, magnitudes, mag_hits)
-        escalation = self._escalation(sents, fact_check, topics)
+        escalation = self._escalation(sents, fact_check or denied, topics)
         if not topics:  # routine news or private crime: no conflict signal to count
             magnitudes = dict.fromkeys(MAGNITUDE_FIELDS)
             mag_evidence = {}
@@ -356,7 +368,55 @@ class SignalEngine:
             if cue.kind in ("topic", "level", "field", "lead", "named"):
                 h.negated, h.zero = self._negation(toks, i, j)
                 h.hypothetical = j in hyp_after_starts or self._hypothetical(toks, i, j, hyp_ends)
+                h = self._near_miss(h, toks)
             s.hits.append(h)
+
+    def _retrospective(self, sents: list[Sentence]) -> None:
+        """A title looking back from a calm present ("Sepuluh Tahun Setelah Bentrok, ...
+        Kini Rukun"): its cues are history, and body sentences without a present-time
+        marker are background for level and magnitudes (they still tell the topic)."""
+        title = next((s for s in sents if s.is_title), None)
+        if title is None or not self.retro_title_re.search(title.text.lower()):
+            return
+        title.history = True
+        for s in sents:
+            if not s.is_title and not self.present_re.search(s.text.lower()):
+                s.tally = True
+
+    def _lethal_context(self, sents: list[Sentence]) -> None:
+        """Drop soft death words ("meninggal dunia") that have no violence cue in the same or
+        a neighbouring sentence: deceased voters or patients are not conflict deaths."""
+        violent = [
+            any(
+                not h.negated
+                and (
+                    (h.cue.kind == "level" and h.cue.payload >= 3
+                     and h.cue.text not in self.soft_lethal)
+                    or (h.cue.kind == "topic" and h.cue.payload[0] in self.lethal_topics)
+                )
+                for h in s.hits
+            )
+            for s in sents
+        ]  # fmt: skip
+        for si, s in enumerate(sents):
+            if any(violent[max(0, si - 1) : si + 2]):
+                continue
+            s.hits = [
+                h for h in s.hits
+                if h.negated or h.cue.text not in self.soft_lethal
+                or h.cue.kind not in ("level", "field", "lead", "named")
+            ]  # fmt: skip
+
+    def _near_miss(self, h: Hit, toks: list[Tok]) -> Hit:
+        """ "nyaris tewas": a lethal cue after a near-miss word is an injury, not a death."""
+        if h.i == 0 or toks[h.i - 1].lower not in self.near_miss:
+            return h
+        c = h.cue
+        if c.kind == "level" and c.payload == 4:
+            h.cue = Cue(c.text, c.items, "level", 3)
+        elif c.kind in ("field", "lead", "named") and c.payload == "killed":
+            h.cue = Cue(c.text, c.items, c.kind, "injured")
+        return h
 
     def _clause_start(self, toks: list[Tok], i: int) -> int:
         k = i - 1
