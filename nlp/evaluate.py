@@ -25,15 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nlp.signals import MAGNITUDE_FIELDS, TOPIC_CODES  # the TAXONOMY codes, defined once
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TOPIC_CODES = (
-    "election.preparedness", "election.money_politics", "election.neutrality",
-    "election.disinformation", "election.administration", "election.dispute",
-    "election.violence", "conflict.protest", "conflict.riot", "conflict.communal",
-    "conflict.identity", "conflict.land_resource", "conflict.armed", "conflict.terrorism",
-    "conflict.vigilantism", "security.force",
-)  # fmt: skip
-MAGNITUDE_FIELDS = ("killed", "injured", "arrested", "crowd")
 # issue 3 targets (news-dev) and the NER targets on the test splits
 TARGETS = {
     "primary_province_accuracy": 0.95,
