@@ -80,7 +80,6 @@ def run_demo(
         echo(f"Database: {db_path.resolve()}")
         echo("Try:")
         echo(f'  suar --db {db_path} query "{TRY_QUERY}"')
-        echo(f'  duckdb {db_path} "{TRY_QUERY}"')
         if serve:
             echo("Serving the demo site until Ctrl-C ...")
             with contextlib.suppress(KeyboardInterrupt):
