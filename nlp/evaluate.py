@@ -234,8 +234,10 @@ def run_eval(
     }
     model_dir = REPO_ROOT / "models" / "ner" / "model"
     report["ner"] = _ner_section(shared, model_dir) if ner else {"skipped": "--skip-ner"}
+    story_gold = story_pred = None
     if (shared / "data" / "news-dev" / "articles.jsonl").exists():
         gold, pred, seconds = annotate_news_dev(shared, nlp)
+        story_gold, story_pred = gold, pred
         scores = score_news_dev(gold, pred)
         scores["seconds"] = round(seconds, 1)
         report["news_dev"] = scores
@@ -244,6 +246,7 @@ def run_eval(
     else:
         report["news_dev"] = {"skipped": f"no news-dev under {shared}"}
     report["seed"] = check_seed(shared, nlp) or {"skipped": "no seed article"}
+    report["stories"] = story_section(story_gold, story_pred, nlp)
     report["markdown"] = to_markdown(report)
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.md").write_text(report["markdown"], encoding="utf-8")
@@ -261,6 +264,13 @@ def _committable(report: dict[str, Any]) -> dict[str, Any]:
         payload["news_dev"]["articles_with_errors"] = len(report["news_dev"]["errors"])
     if "checks" in payload.get("seed", {}):
         payload["seed"] = {"checks": payload["seed"]["checks"]}
+    if isinstance(payload.get("stories"), dict):
+        payload["stories"] = {
+            k: {kk: vv for kk, vv in v.items() if kk not in ("false_merges", "missed")}
+            if isinstance(v, dict)
+            else v
+            for k, v in payload["stories"].items()
+        }
     return payload
 
 
@@ -355,6 +365,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"Articles with any error: {len(nd['errors'])} (list them with `suar eval --errors`;"
             " not written to the report, which must not carry the shared gold labels).",
         ]
+    lines += _stories_markdown(report.get("stories") or {})
     lines += ["", "## Seed article", ""]
     seed = report["seed"]
     if "skipped" in seed:
@@ -376,3 +387,130 @@ def _regions_as_headline(r: dict[str, Any]) -> dict[str, Any]:
         "mention_f1": "region_mention_f1",
     }
     return {new: r[old] for old, new in names.items() if isinstance(r.get(old), float)}
+
+
+STORY_TARGET_F1 = 0.85
+
+
+_EMBEDDER: list[Any] = []
+
+
+def _embedder() -> Any:
+    """The configured embedder, loaded once per process (news-dev and demo share it)."""
+    if not _EMBEDDER:
+        from nlp.embeddings import load_embedder
+
+        _EMBEDDER.append(load_embedder())
+    return _EMBEDDER[0]
+
+
+def _story_vectors(texts: list[str]) -> tuple[Any, str | None, str | None]:
+    """(vectors, model id, note) from the configured embedder; (None, None, why) without."""
+    try:
+        from nlp.embeddings import passage_text
+
+        emb = _embedder()
+        return (
+            emb.encode_passages([passage_text(*t.split("\n", 1)) for t in texts]),
+            (emb.model_id),
+            None,
+        )
+    except Exception as exc:  # no model prepared: the lexical path is still scored
+        return None, None, f"no embeddings ({type(exc).__name__}: {exc})"
+
+
+def score_stories(
+    arts: list[dict[str, Any]],
+    pred: list[dict[str, Any]],
+    gold: dict[int, str],
+    vectors: Any,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """Pairwise same-story P/R/F1 of the clustering `suar stories` uses (pipeline.stories
+    .assign over records built like the database path builds them)."""
+    from pipeline.stories import annotated_article, assign, load_params, pairwise_scores
+
+    recs = [
+        annotated_article(i, a, p, vector=None if vectors is None else vectors[i])
+        for i, (a, p) in enumerate(zip(arts, pred, strict=True))
+    ]
+    params = load_params().for_model(model)
+    return pairwise_scores(gold, assign(recs, params).story)
+
+
+def story_section(gold: list[dict] | None, pred: list[dict] | None, nlp: Any) -> dict[str, Any]:
+    """Same-story pairwise scores on news-dev (gold `story` field; no publication dates, so
+    dates come from the text) and on the demo site's own articles (nlp/data/eval/
+    demo_stories.toml), each with and without embeddings."""
+    import tomllib
+
+    from nlp.annotate import annotate_lines
+    from pipeline.stories import load_params
+
+    out: dict[str, Any] = {}
+    sets = []
+    if gold is not None and pred is not None:
+        arts = [{k: a.get(k) for k in ("id", "title", "text", "url", "outlet")} for a in gold]
+        labels = {i: a["story"] for i, a in enumerate(gold)}
+        sets.append(("news_dev", arts, pred, labels, [a["id"] for a in gold]))
+    demo = tomllib.loads((REPO_ROOT / "crawler/demosite/articles.toml").read_text("utf-8"))
+    demo_gold = tomllib.loads((REPO_ROOT / "nlp/data/eval/demo_stories.toml").read_text("utf-8"))
+    d_arts = [
+        {"id": i, "title": a["title"], "text": "\n\n".join(a["paragraphs"]),
+         "outlet": a["outlet"], "url": f"https://{a['outlet']}.demo/{a['slug']}",
+         "published_at": a["published"]}
+        for i, a in enumerate(demo["article"])
+    ]  # fmt: skip
+    d_pred = list(annotate_lines([json.dumps(a) for a in d_arts], nlp))
+    key = {f"{a['outlet']}/{a['slug']}": i for i, a in enumerate(demo["article"])}
+    d_labels = {i: f"single-{i}" for i in range(len(d_arts))}
+    for story in demo_gold["story"]:
+        for slug in story["articles"]:
+            d_labels[key[slug]] = story["name"]
+    sets.append(("demo", d_arts, d_pred, d_labels, [a["slug"] for a in demo["article"]]))
+    for name, arts, pr, labels, names in sets:
+        texts = [f"{a.get('title') or ''}\n{a.get('text') or ''}" for a in arts]
+        vectors, model, note = _story_vectors(texts)
+        for variant, vecs in (("text_only", None), ("with_embeddings", vectors)):
+            if variant == "with_embeddings" and vecs is None:
+                out[f"{name}_{variant}"] = {"skipped": note}
+                continue
+            sc = score_stories(arts, pr, labels, vecs, model if vecs is not None else None)
+            sc["false_merges"] = [[names[a], names[b]] for a, b in sc["false_merges"]]
+            sc["missed"] = [[names[a], names[b]] for a, b in sc["missed"]]
+            if variant == "with_embeddings":
+                sc["model"] = model
+            out[f"{name}_{variant}"] = sc
+    out["params"] = {"link": load_params().link}
+    return out
+
+
+def _stories_markdown(st: dict[str, Any]) -> list[str]:
+    if not st:
+        return []
+    lines = [
+        "",
+        "## Stories: pairwise same-story (`pipeline.stories.assign`, as `suar stories`)",
+        "",
+        "| set | variant | gold pairs | predicted pairs | precision | recall | F1 | false "
+        "merges | target F1 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, sc in st.items():
+        if not isinstance(sc, dict) or key == "params":
+            continue
+        variant = "with embeddings" if "with_embeddings" in key else "text only"
+        name = key.replace("_with_embeddings", "").replace("_text_only", "")
+        if "skipped" in sc:
+            lines.append(f"| {name} | {variant} | | | | | | | skipped: {sc['skipped']} |")
+            continue
+        lines.append(
+            f"| {name} | {variant} | {sc['pairs_gold']} | {sc['pairs_predicted']} | "
+            f"{sc['precision']:.3f} | {sc['recall']:.3f} | {sc['f1']:.3f} | "
+            f"{len(sc['false_merges'])} | >= {STORY_TARGET_F1} "
+            f"{_mark(sc['f1'], STORY_TARGET_F1)} |"
+        )
+    lines.append(
+        "\nFalse merges and missed pairs are listed by `suar eval --errors` (not written here)."
+    )
+    return lines

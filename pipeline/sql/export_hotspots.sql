@@ -1,0 +1,1 @@
+SELECT v.*, v.iso_week AS week FROM v_hotspots v WHERE v.iso_week IS NOT NULL

@@ -1,0 +1,2 @@
+SELECT x.*, w.week
+FROM article_topics x JOIN export_article_weeks w ON w.article_id = x.article_id

@@ -1,0 +1,2 @@
+-- Fresh story ids.
+SELECT nextval('story_id_seq') FROM range($n);
