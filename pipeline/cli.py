@@ -99,12 +99,7 @@ def crawl(
     from pipeline.progress import Progress, plain_lines
 
     cfg = _config(ctx)
-    overrides = {}
-    for item in base_urls:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"expected ID=URL, got {item!r}", param_hint="--base-url")
-        overrides[key] = value
+    overrides = _parse_base_urls(base_urls)
     with Progress() as progress:
         summary = run_crawl(
             cfg,

@@ -83,7 +83,10 @@ def writer_flag_path(path: str | Path) -> Path:
     return path.with_name(path.name + ".writer")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this id exists (a lock or flag left by a dead one is stale)."""
+    if not pid:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -100,7 +103,7 @@ def writer_waiting(path: str | Path) -> bool:
         pid = int(flag.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return False
-    return pid != os.getpid() and _pid_alive(pid)
+    return pid != os.getpid() and pid_alive(pid)
 
 
 def _raise_writer_flag(path: Path) -> None:

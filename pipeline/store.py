@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from pipeline.db import sql
+from pipeline.db import pid_alive, sql
 
 Outcome = Literal["new", "updated", "unchanged", "duplicate"]
 
@@ -246,22 +246,10 @@ def last_run_complete(con: duckdb.DuckDBPyConnection, outlet: str) -> bool:
     return row is not None and row[0] == "ok"
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def start_run(con: duckdb.DuckDBPyConnection, outlets: list[str]) -> int:
     """Record a new crawl run; runs left 'running' by a dead process become 'interrupted'."""
     for run_id, pid in con.execute(sql("runs_running")).fetchall():
-        if pid != os.getpid() and not _pid_alive(pid):
+        if pid != os.getpid() and not pid_alive(pid):
             con.execute(
                 sql("run_finish"),
                 {"id": run_id, "now": None, "status": "interrupted", "error": "process died"},
