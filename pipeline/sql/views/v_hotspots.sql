@@ -1,6 +1,8 @@
 -- v_hotspots: per ISO week, every province and kabupaten/kota with stories, measured against
 -- its own recent past. A story counts for its province and, when placed in a kabupaten/kota
--- (or a kecamatan/desa of one), for that kabupaten/kota too.
+-- (or a kecamatan/desa of one), for that kabupaten/kota too. Only signal stories count: those
+-- with at least one TAXONOMY topic. Routine news (no topic, level 0) measures how much an
+-- outlet publishes, not tension, so a busy newsroom never makes its city a hotspot.
 --   baseline  stories/week over the region's previous 8 weeks (fewer when the database holds
 --             less history: baseline_weeks says how many; 0 weeks -> baseline 0)
 --   rise      (stories - baseline) / sqrt(baseline + 1): how far above its normal the region
@@ -23,6 +25,7 @@ counts AS MATERIALIZED (
     FROM stories
     WHERE first_seen IS NOT NULL
       AND coalesce(primary_province_code, primary_region_code) IS NOT NULL
+      AND len(topic_codes) > 0
     GROUP BY ALL
 ),
 region_counts AS (
@@ -56,6 +59,7 @@ weekly AS (
         FROM stories
         WHERE first_seen IS NOT NULL
           AND coalesce(primary_province_code, primary_region_code) IS NOT NULL
+          AND len(topic_codes) > 0
     )
     GROUP BY GROUPING SETS ((week_start, province_code),
                             (week_start, province_code, regency_code))
