@@ -45,6 +45,7 @@ if importlib.util.find_spec("pandas") is None:
 SQL_DIR = Path(__file__).with_name("sql")
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 VIEWS_DIR = SQL_DIR / "views"
+MACROS_FILE = SQL_DIR / "macros.sql"
 _LOCK_PATTERNS = ("Could not set lock", "Conflicting lock", "database is locked")
 # Bump when load_regions_table derives its columns differently, so databases reload the table.
 _REGIONS_FORMAT = 1
@@ -328,27 +329,41 @@ def view_files() -> list[tuple[str, str]]:
     return [(p.stem, p.read_text("utf-8")) for p in sorted(VIEWS_DIR.glob("*.sql"))]
 
 
-def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
-    """(Re)create every view when their SQL changed or one is missing; True when it did.
+def macro_names() -> list[str]:
+    """The SQL macros ``sql/macros.sql`` defines (the views' shared calendar and places)."""
+    return re.findall(r"CREATE OR REPLACE MACRO (\w+)", MACROS_FILE.read_text("utf-8"))
 
-    Views are not migrations: they hold no data, so CREATE OR REPLACE is safe on any
-    database that has the tables, and skipping unchanged views keeps opens write-free.
+
+def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """(Re)create the macros and every view when their SQL changed or one is missing.
+
+    Views and macros are not migrations: they hold no data, so CREATE OR REPLACE is safe on
+    any database that has the tables, and skipping unchanged ones keeps opens write-free.
+    Returns True when it (re)created them.
     """
     if not _has_table(con, "schema_state"):
         return False
+    macros = MACROS_FILE.read_text("utf-8")
     views = view_files()
-    digest = hashlib.sha256("\0".join(f"{n}\0{t}" for n, t in views).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        "\0".join([macros, *(f"{n}\0{t}" for n, t in views)]).encode()
+    ).hexdigest()[:16]
     present = {
         r[0]
         for r in con.execute(
             "SELECT view_name FROM duckdb_views() WHERE database_name = current_database()"
             " AND NOT internal"
+            " UNION ALL SELECT function_name FROM duckdb_functions()"
+            " WHERE database_name = current_database() AND function_type = 'macro'"
+            " AND NOT internal"
         ).fetchall()
     }
-    if not force and _state(con, "views") == digest and all(n in present for n, _ in views):
+    wanted = [*macro_names(), *(n for n, _ in views)]
+    if not force and _state(con, "views") == digest and all(n in present for n in wanted):
         return False
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute(macros)
         for _name, text in views:
             con.execute(text)
         con.execute(
@@ -359,7 +374,7 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    log.info("analyst views (re)created: %s", ", ".join(n for n, _ in views))
+    log.info("analyst macros and views (re)created: %s", ", ".join(wanted))
     return True
 
 

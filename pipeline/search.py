@@ -151,7 +151,15 @@ def index_status(con: duckdb.DuckDBPyConnection) -> IndexStatus:
         return IndexStatus(0, 0, 0, "", None, False, has_tables=False)
     row = con.execute(db.sql("search_status"), {"analyzer": analyzer_version()}).fetchone()
     pending, orphans, fingerprint, n_docs, built, has_index = row
+    # How the index is built is part of what it was built from: a changed build (such as
+    # the postings order search_bm25.sql relies on) makes existing indexes stale.
+    fingerprint = f"{fingerprint}:{_index_build_version()}"
     return IndexStatus(pending, orphans, n_docs, fingerprint, built, bool(has_index))
+
+
+@lru_cache(maxsize=1)
+def _index_build_version() -> str:
+    return hashlib.sha256(db.sql("search_index_build").encode()).hexdigest()[:8]
 
 
 def sync_docs(
@@ -479,22 +487,26 @@ def search(
             notes.append("search index is behind the articles; run `suar search --reindex`")
     db.load_fts(con)
     topic_exact, topic_prefix = _topic_params(topic)
-    con.execute(
-        db.sql("search_candidates"),
-        {
-            "date_from": date_from,
-            "date_to": date_to,
-            "region": _region_param(region),
-            "topic": topic_exact,
-            "topic_prefix": topic_prefix,
-            "min_level": min_level,
-        },
-    )
+    filters = {
+        "date_from": date_from,
+        "date_to": date_to,
+        "region": _region_param(region),
+        "topic": topic_exact,
+        "topic_prefix": topic_prefix,
+        "min_level": min_level,
+    }
+    # Without filters every article is a candidate: skip building the candidate table.
+    filtered = any(v is not None for v in filters.values())
+    if filtered:
+        con.execute(db.sql("search_candidates"), filters)
+    else:
+        con.execute(db.sql("search_no_candidates"))
     terms = analyse(text)
     bm25: dict[int, float] = {}
     if terms:
         rows = con.execute(
-            db.sql("search_bm25"), {"query": " ".join(terms), "pool": opts.pool}
+            db.sql("search_bm25"),
+            {"query": " ".join(terms), "pool": opts.pool, "filtered": filtered},
         ).fetchall()
         bm25 = {r[0]: r[1] for r in rows}
     else:
@@ -512,6 +524,7 @@ def search(
                 "model": model,
                 "min_similarity": opts.min_similarity,
                 "pool": opts.pool,
+                "filtered": filtered,
             },
         ).fetchall()
         cosine = {r[0]: r[1] for r in rows}

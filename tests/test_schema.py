@@ -149,6 +149,54 @@ def test_views_exist_and_every_view_file_is_one_view(fresh):
         assert f"CREATE OR REPLACE VIEW {name} AS" in text
 
 
+def test_macros_exist_are_documented_and_keep_the_jakarta_calendar(fresh):
+    names = db.macro_names()
+    assert set(names) == {"wib_day", "wib_week", "story_province", "story_regency"}
+    have = {
+        r[0]
+        for r in fresh.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_type = 'macro'"
+            " AND NOT internal AND database_name = current_database()"
+        ).fetchall()
+    }
+    assert set(names) <= have
+    doc = SCHEMA_MD.read_text(encoding="utf-8").split("## Macros", 1)[1].split("\n## ", 1)[0]
+    assert [n for n in names if f"| `{n}(" not in doc] == []
+    # Sunday 17:30 UTC is Monday 00:30 in Jakarta: a new day and a new ISO week there.
+    row = fresh.execute(
+        "SELECT wib_day(TIMESTAMPTZ '2025-01-05 17:30:00+00'),"
+        " wib_week(TIMESTAMPTZ '2025-01-05 16:59:00+00'),"
+        " wib_week(TIMESTAMPTZ '2025-01-05 17:00:00+00'),"
+        " story_province(NULL, '64.71.01'), story_province('63', NULL),"
+        " story_regency('district', '64.71.01'), story_regency('province', '64'),"
+        " story_regency(NULL, NULL)"
+    ).fetchone()
+    assert row == (
+        dt.date(2025, 1, 6),
+        dt.date(2024, 12, 30),
+        dt.date(2025, 1, 6),
+        "64",
+        "63",
+        "64.71",
+        None,
+        None,
+    )
+
+
+def test_a_dropped_macro_is_recreated_on_the_next_open(tmp_path):
+    path = tmp_path / "m.duckdb"
+    db.connect(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("DROP MACRO wib_week")  # the views stay, and would fail without it
+    con.close()
+    con = db.connect(path)
+    try:
+        assert con.execute("SELECT count(*) FROM v_weekly").fetchone() == (0,)
+        assert con.execute("SELECT wib_week(TIMESTAMPTZ '2025-01-01 00:00:00+00')").fetchone()
+    finally:
+        con.close()
+
+
 def test_a_database_at_migration_002_upgrades_in_place_keeping_its_data(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))

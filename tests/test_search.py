@@ -68,6 +68,42 @@ def test_bm25_ranks_the_right_article_first(ro, corpus_db) -> None:
     assert any("no article embeddings" in n for n in result.notes)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "penembakan prajurit",
+        "bentrokan warga bakar rumah",
+        "massa bakar ban",
+        "pengamanan pilkada Samarinda",
+    ],
+)
+def test_bm25_scores_equal_the_fts_extensions_match_bm25(ro, query) -> None:
+    """search_bm25.sql computes BM25 itself, over the fts index's tables and only for the
+    documents holding a query term; its scores must be match_bm25's for every document."""
+    db.load_fts(ro)
+    terms = " ".join(S.analyse(query))
+    ro.execute(db.sql("search_no_candidates"))
+    ours = ro.execute(
+        db.sql("search_bm25"), {"query": terms, "pool": 10_000, "filtered": False}
+    ).fetchall()
+    theirs = ro.execute(
+        "SELECT article_id, score FROM (SELECT article_id,"
+        " fts_main_search_docs.match_bm25(article_id, $q) AS score FROM search_docs)"
+        " WHERE score IS NOT NULL ORDER BY score DESC, article_id",
+        {"q": terms},
+    ).fetchall()
+    assert theirs, query
+    assert [a for a, _ in ours] == [a for a, _ in theirs]
+    assert [round(x, 9) for _, x in ours] == [round(x, 9) for _, x in theirs]
+
+
+def test_the_index_keeps_its_postings_ordered_by_term(ro) -> None:
+    """search_index_build.sql re-sorts fts's postings; without it BM25 reads every posting."""
+    termids = [r[0] for r in ro.execute("SELECT termid FROM fts_main_search_docs.terms").fetchall()]
+    assert termids == sorted(termids)
+    assert len(set(termids)) > 50
+
+
 def test_story_grouping_and_sources(ro, corpus_db) -> None:
     _, ids = corpus_db
     result = S.search(ro, "bentrokan warga Woha tewas")
@@ -78,7 +114,7 @@ def test_story_grouping_and_sources(ro, corpus_db) -> None:
     assert all(s.url.endswith("?utm=fetched") for s in first.sources)
     assert first.sources[0].article_id == first.article_id and first.sources[0].matched
     assert first.level == 4 and first.region_code == "52.06"
-    assert first.region_name == "Region 52.06"
+    assert first.region_name == "Kabupaten Bima"  # the official name, from `regions`
     # the sentence sharing most query words (bentrok, warga, woha) is the snippet
     assert first.snippet.startswith("Bentrokan antarwarga pecah di Kecamatan Woha")
     assert [h.story_id for h in result.stories].count(1) == 1
@@ -115,6 +151,27 @@ def test_filters(ro, corpus_db) -> None:
         S.search(ro, "x", region="Kaltim")
     with pytest.raises(ValueError, match="topic"):
         S.search(ro, "x", topic="Conflict")
+
+
+def test_an_index_built_the_old_way_is_rebuilt(corpus_db, tmp_path) -> None:
+    """An index from before a change to search_index_build.sql (here: fts's own postings
+    order) counts as stale, and the next writable search rebuilds it sorted."""
+    path = tmp_path / "old.duckdb"
+    shutil.copy(corpus_db[0], path)
+    con = db.connect(path)
+    db.load_fts(con)
+    con.execute(db.sql("search_index_build").split(";")[0])  # fts alone: document order
+    # what the code before the layout suffix recorded: the bare fingerprint of the terms
+    bare = con.execute(db.sql("search_status"), {"analyzer": S.analyzer_version()}).fetchone()[2]
+    con.execute("UPDATE search_index_state SET fingerprint = ?", [bare])
+    assert not S.index_status(con).fresh
+    assert S.search(con, "penembakan prajurit").stories
+    assert S.index_status(con).fresh
+    termids = [
+        r[0] for r in con.execute("SELECT termid FROM fts_main_search_docs.terms").fetchall()
+    ]
+    assert termids == sorted(termids)
+    con.close()
 
 
 def test_index_stays_fresh_incrementally(corpus_db, tmp_path) -> None:

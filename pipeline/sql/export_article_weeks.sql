@@ -3,8 +3,7 @@
 -- of article rows is partitioned by this week, so one week's partitions belong together.
 CREATE OR REPLACE TEMP TABLE export_article_weeks AS
 SELECT a.id AS article_id,
-       strftime(coalesce(d.event_date,
-                         CAST(timezone('Asia/Jakarta', a.published_at) AS DATE),
-                         CAST(timezone('Asia/Jakarta', a.first_seen) AS DATE)), '%G-W%V') AS week
+       strftime(coalesce(d.event_date, wib_day(a.published_at), wib_day(a.first_seen)),
+                '%G-W%V') AS week
 FROM articles a
 LEFT JOIN article_dates d ON d.article_id = a.id

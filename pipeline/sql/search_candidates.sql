@@ -12,11 +12,9 @@ LEFT JOIN article_dates d ON d.article_id = a.id
 LEFT JOIN story_articles sa ON sa.article_id = a.id
 LEFT JOIN stories s ON s.id = sa.story_id
 WHERE ($date_from IS NULL
-       OR coalesce(d.event_date, CAST(timezone('Asia/Jakarta', a.published_at) AS DATE))
-          >= $date_from)
+       OR coalesce(d.event_date, wib_day(a.published_at)) >= $date_from)
   AND ($date_to IS NULL
-       OR coalesce(d.event_date, CAST(timezone('Asia/Jakarta', a.published_at) AS DATE))
-          <= $date_to)
+       OR coalesce(d.event_date, wib_day(a.published_at)) <= $date_to)
   AND ($region IS NULL
        OR e.primary_region_code = $region
        OR starts_with(e.primary_region_code, $region || '.')

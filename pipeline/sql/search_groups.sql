@@ -1,5 +1,6 @@
 -- The story of each hit article (NULL: the article has no story yet and stands alone).
-SELECT a.id, sa.story_id
-FROM articles a
-LEFT JOIN story_articles sa ON sa.article_id = a.id
-WHERE a.id IN (SELECT unnest($ids))
+-- The ids come first, so story_articles is probed by key instead of joined whole.
+WITH ids AS (SELECT DISTINCT unnest($ids) AS id)
+SELECT ids.id, sa.story_id
+FROM ids
+LEFT JOIN story_articles sa ON sa.article_id = ids.id

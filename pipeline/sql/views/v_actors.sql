@@ -6,8 +6,7 @@
 -- its earliest story in this view). is_new: first_seen_ever falls in this row's week.
 CREATE OR REPLACE VIEW v_actors AS
 WITH weekly AS (
-    SELECT CAST(date_trunc('week', make_timestamp(epoch_us(s.first_seen) + 25200000000))
-               AS DATE) AS week_start,
+    SELECT wib_week(s.first_seen) AS week_start,
            e.actor_class,
            e.text AS actor,
            count(DISTINCT s.id) AS stories,
@@ -33,6 +32,5 @@ SELECT strftime(week_start, '%G-W%V') AS iso_week,
        articles,
        max_level,
        first_seen_ever,
-       CAST(date_trunc('week', make_timestamp(epoch_us(first_seen_ever) + 25200000000)) AS DATE)
-           = week_start AS is_new
+       wib_week(first_seen_ever) = week_start AS is_new
 FROM firsts;

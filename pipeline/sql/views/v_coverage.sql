@@ -2,7 +2,7 @@
 -- silence can be told from calm: an outlet with runs but no new articles went quiet; an
 -- outlet with failures or no runs at all was not watched.
 CREATE OR REPLACE VIEW v_coverage AS
-SELECT CAST(make_timestamp(epoch_us(r.started_at) + 25200000000) AS DATE) AS day,
+SELECT wib_day(r.started_at) AS day,
        o.outlet,
        CAST(sum(o.fetched) AS BIGINT) AS fetched,
        CAST(sum(o.new) AS BIGINT) AS new,

@@ -16,11 +16,9 @@ CREATE OR REPLACE VIEW v_hotspots AS
 -- `counts`: story counts of every week and region, all the baseline needs, kept narrow.
 WITH
 counts AS MATERIALIZED (
-    SELECT CAST(date_trunc('week', make_timestamp(epoch_us(first_seen) + 25200000000))
-               AS DATE) AS week_start,
-           coalesce(primary_province_code, left(primary_region_code, 2)) AS province_code,
-           CASE WHEN primary_region_level IN ('regency', 'district', 'village')
-                THEN left(primary_region_code, 5) END AS regency_code,
+    SELECT wib_week(first_seen) AS week_start,
+           story_province(primary_province_code, primary_region_code) AS province_code,
+           story_regency(primary_region_level, primary_region_code) AS regency_code,
            count(*) AS n
     FROM stories
     WHERE first_seen IS NOT NULL
@@ -49,12 +47,9 @@ weekly AS (
            CAST(coalesce(sum(arrested), 0) AS BIGINT) AS arrested,
            flatten(list(topic_codes)) AS all_topics
     FROM (
-        -- the same week and region expressions as in `counts`
-        SELECT CAST(date_trunc('week', make_timestamp(epoch_us(first_seen) + 25200000000))
-                   AS DATE) AS week_start,
-               coalesce(primary_province_code, left(primary_region_code, 2)) AS province_code,
-               CASE WHEN primary_region_level IN ('regency', 'district', 'village')
-                    THEN left(primary_region_code, 5) END AS regency_code,
+        SELECT wib_week(first_seen) AS week_start,
+               story_province(primary_province_code, primary_region_code) AS province_code,
+               story_regency(primary_region_level, primary_region_code) AS regency_code,
                n_articles, max_level, killed, injured, arrested, topic_codes
         FROM stories
         WHERE first_seen IS NOT NULL
@@ -75,8 +70,7 @@ history AS (
            least(8, (w.week_start - f.first_week) // 7) AS baseline_weeks
     FROM weekly w
     CROSS JOIN (
-        SELECT CAST(date_trunc('week', make_timestamp(epoch_us(min(first_seen)) + 25200000000))
-                   AS DATE) AS first_week
+        SELECT wib_week(min(first_seen)) AS first_week
         FROM stories
     ) f
 ),

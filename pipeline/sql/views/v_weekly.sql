@@ -1,5 +1,5 @@
--- v_weekly: stories per ISO week x province x kabupaten/kota x topic (same week and region
--- rules as v_signals). regency_code is NULL for stories placed at province level only;
+-- v_weekly: stories per ISO week x province x kabupaten/kota x topic (the week and region
+-- rules of macros.sql, as in v_signals). regency_code is NULL for stories placed at province level only;
 -- province_code is NULL for national stories (no primary region); topic is NULL for stories
 -- without a topic. A story with several topics counts once under each, so add `stories`
 -- across topics only knowing that; for all-topic totals count distinct story_id in
@@ -27,11 +27,9 @@ FROM (
            CAST(coalesce(sum(injured), 0) AS BIGINT) AS injured,
            CAST(coalesce(sum(arrested), 0) AS BIGINT) AS arrested
     FROM (
-        SELECT CAST(date_trunc('week', make_timestamp(epoch_us(first_seen) + 25200000000))
-                   AS DATE) AS week_start,
-               coalesce(primary_province_code, left(primary_region_code, 2)) AS province_code,
-               CASE WHEN primary_region_level IN ('regency', 'district', 'village')
-                    THEN left(primary_region_code, 5) END AS regency_code,
+        SELECT wib_week(first_seen) AS week_start,
+               story_province(primary_province_code, primary_region_code) AS province_code,
+               story_regency(primary_region_level, primary_region_code) AS regency_code,
                unnest(CASE WHEN len(topic_codes) > 0 THEN topic_codes
                            ELSE [NULL::VARCHAR] END) AS topic,
                n_articles, max_level, killed, injured, arrested
