@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -23,11 +24,18 @@ class SuarGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from crawler.registry import RegistryError
         from pipeline.crawl import UnknownOutlet
-        from pipeline.db import DatabaseBusy, MigrationError
+        from pipeline.db import DatabaseBusy, DatabaseUnreadable, MigrationError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, RegistryError, UnknownOutlet, FileNotFoundError, ValueError) as exc:
+        except (
+            ConfigError,
+            RegistryError,
+            UnknownOutlet,
+            DatabaseUnreadable,
+            FileNotFoundError,
+            ValueError,
+        ) as exc:
             _fail(str(exc))
         except DatabaseBusy as exc:
             _fail(str(exc), code=75)  # EX_TEMPFAIL: try again later
@@ -52,6 +60,8 @@ def main(ctx: click.Context, db_path: str | None, config_file: str | None, verbo
         # Third-party model loaders announce every file they open; Suar says what matters.
         for noisy in ("sentence_transformers", "transformers", "httpx", "urllib3"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+        # ... and draw a progress bar per weight file; read once, when they are imported.
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     ctx.obj = {"db": db_path, "config_file": config_file}
 
 
@@ -318,6 +328,7 @@ def search(
     cfg = _config(ctx)
     if not text and not reindex:
         _fail("give the text to search for (or --reindex to only rebuild the index)")
+    search_mod.check_filters(region=region, topic=topic)
     con, notes = search_mod.open_for_search(
         cfg.db_path,
         wait=cfg.get("database", "lock_timeout"),

@@ -59,6 +59,11 @@ class MigrationError(RuntimeError):
     """A migration failed; its transaction was rolled back, the database is unchanged."""
 
 
+class DatabaseUnreadable(RuntimeError):
+    """The file is not a database this DuckDB can open: a wrong path, a damaged file, a newer
+    storage format. Raised before anything is written, so the file stays as it was."""
+
+
 def sql(name: str) -> str:
     """Read a named SQL file from ``pipeline/sql`` (queries live in files, not in Python)."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
@@ -76,6 +81,20 @@ def migrations(directory: Path | None = None) -> list[tuple[int, str, str]]:
 
 def _is_lock_error(exc: Exception) -> bool:
     return any(p in str(exc) for p in _LOCK_PATTERNS)
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect; a lock error stays a duckdb.Error (callers wait and retry), any other
+    failure becomes DatabaseUnreadable with the path and DuckDB's reason."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        if _is_lock_error(exc):
+            raise
+        raise DatabaseUnreadable(
+            f"cannot open {path} as a database ({exc}); it was left untouched. "
+            "Check --db / SUAR_DB."
+        ) from exc
 
 
 def writer_flag_path(path: str | Path) -> Path:
@@ -149,11 +168,9 @@ def connect(
     try:
         while True:
             try:
-                con = duckdb.connect(str(path), read_only=read_only)
+                con = _open(path, read_only)
                 break
-            except duckdb.Error as exc:
-                if not _is_lock_error(exc):
-                    raise
+            except duckdb.Error as exc:  # a lock: _open raised everything else as unreadable
                 if not read_only and not flagged:
                     # Tell readers a writer is waiting, so new readers use the snapshot
                     # instead of keeping the file busy (otherwise a writer could starve).
@@ -470,10 +487,8 @@ def connect_reader(
     delay = 0.1
     while True:
         try:
-            return duckdb.connect(str(path), read_only=True), f"live database {path}"
-        except duckdb.Error as exc:
-            if not _is_lock_error(exc):
-                raise
+            return _open(path, read_only=True), f"live database {path}"
+        except duckdb.Error as exc:  # a lock
             last = exc
         if writer_waiting(path) and snap.exists():
             return snapshot("a writer is waiting for the live database")

@@ -77,7 +77,8 @@ def run_demo(
         else:
             echo(f"No digest was written (see the steps above); digests go to {digest_dir(config)}")
         echo("Next:")
-        echo(f"  SUAR_DB={db_path} jupyter lab notebooks/analyst.ipynb   (notebooks/README.md)")
+        echo(f"  SUAR_DB={db_path} jupyter lab notebooks/analyst.ipynb")
+        echo("    (after `pip install jupyterlab`, see notebooks/README.md)")
         echo(f'  suar --db {db_path} query "{TRY_QUERY}"')
         if serve:
             echo("Serving the demo site until Ctrl-C ...")

@@ -105,6 +105,11 @@ def resolve_week(
     today = today or datetime.now(UTC).date()
     if week:
         monday = parse_week(week)
+        if monday > today:
+            raise ValueError(
+                f"week {week_label(monday)} has not started yet (today is in "
+                f"{week_label(today - timedelta(days=today.weekday()))})"
+            )
         return monday, monday + timedelta(days=7) <= today
     weeks = [row[0] for row in con.execute(db.sql("digest_weeks")).fetchall()]
     if not weeks:

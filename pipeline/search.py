@@ -383,6 +383,12 @@ def _region_param(region: str | None) -> str | None:
     return region
 
 
+def check_filters(*, region: str | None = None, topic: str | None = None) -> None:
+    """Raise ValueError for a malformed filter, so a typo fails before the model loads."""
+    _region_param(region)
+    _topic_params(topic)
+
+
 def _rrf(rankings: Iterable[tuple[list[int], float]], k: int) -> dict[int, float]:
     fused: dict[int, float] = {}
     for ids, weight in rankings:

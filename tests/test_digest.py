@@ -428,6 +428,7 @@ def test_digest_bad_input_is_one_line(digest_db, tmp_path: Path) -> None:
         (["--week", "2024-27"], "not an ISO week"),
         (["--week", "2024-W60"], "does not exist"),
         (["--lang", "fr"], "fr"),
+        (["--week", "2999-W01"], "has not started yet"),
     ):
         proc = run_suar("--db", str(db_path), "digest", "--out", str(tmp_path), *args, check=False)
         assert proc.returncode != 0
@@ -448,6 +449,7 @@ def test_digest_empty_week_says_so(digest_db, tmp_path: Path) -> None:
     run_suar("--db", str(db_path), "digest", "--week", "2024-W30", "--out", str(tmp_path))
     text = _visible_text((tmp_path / "2024-W30" / "digest.html").read_text("utf-8"))
     assert "No hotspots this week." in text and "No stories this week." in text
+    assert "0 signal stories (0 articles from 0 outlets)" in text
     # with no crawl that week every outlet is a blind spot
     assert "Blind spots this week" in text
 

@@ -264,6 +264,9 @@ def test_cli_search_builds_the_index_lazily_and_prints_json(tmp_path) -> None:
     bad = run_suar("search", "x", "--region", "kaltim", env=env, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
     assert "Kemendagri" in bad.stderr
+    early = {"SUAR_DB": str(tmp_path / "absent.duckdb")}  # a typo fails before any loading
+    bad = run_suar("search", "x", "--topic", "Konflik!", env=early, check=False)
+    assert bad.returncode == 2 and "--topic 'Konflik!'" in bad.stderr
     rebuilt = run_suar("search", "--reindex", env=env)
     assert "search index refreshed: 0 articles analysed, 6 indexed" in rebuilt.stderr
     assert rebuilt.stdout == ""

@@ -76,3 +76,18 @@ def test_save_is_atomic(con):
         store.save_article(con, dataclasses.replace(rec(5), tags=[object()]))
     assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM article_html").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all\n" * 100])
+def test_a_file_that_is_not_a_database_gives_one_line_and_stays_untouched(tmp_path, content):
+    from tests.conftest import run_suar
+
+    bad = tmp_path / "notes.duckdb"
+    bad.write_bytes(content)
+    with pytest.raises(db.DatabaseUnreadable, match="notes.duckdb"):
+        db.connect(bad, wait=1)
+    for args in (["query", "SELECT 1"], ["stories"]):  # a reader, then a writer
+        proc = run_suar("--db", str(bad), *args, check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith("suar: error: cannot open") and "Traceback" not in proc.stderr
+        assert bad.read_bytes() == content
