@@ -142,6 +142,9 @@ def test_filters(ro, corpus_db) -> None:
     # level: the story's highest level counts (clash_b is 3, its story 4)
     assert _articles(S.search(ro, "aparat", min_level=4)) == [ids["clash_a"]]
     assert _articles(S.search(ro, "polres", min_level=4)) == [ids["clash_b"]]
+    # an article without a story is judged by its own level (the protest is level 1)
+    assert _articles(S.search(ro, "mahasiswa unjuk rasa", min_level=1)) == [ids["protest"]]
+    assert S.search(ro, "mahasiswa unjuk rasa", min_level=2).stories == []
     # dates: the event date, else publication (the protest has no event date)
     march = S.search(ro, "aparat", date_from=date(2025, 3, 5), date_to=date(2025, 3, 31))
     assert _articles(march) == [ids["protest"]]

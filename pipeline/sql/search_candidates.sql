@@ -4,27 +4,42 @@
 -- Region: a dotted Kemendagri prefix matching the primary region or any mentioned region.
 -- Topic: an exact code, or a prefix ('conflict.') when $topic_prefix is set.
 -- Level: the story's highest level when the article belongs to a story, else its own.
+-- Each filter is a semi-join on the one narrow table it needs, and its subquery is empty when
+-- the filter is unset (`$x IS NOT NULL` folds to false), so an unset filter costs nothing; one
+-- join of every table for every article took ~0.4 s at a million articles whatever was set.
 CREATE OR REPLACE TEMP TABLE search_candidates AS
 SELECT a.id AS article_id
 FROM articles a
-LEFT JOIN enrichments e ON e.article_id = a.id
-LEFT JOIN article_dates d ON d.article_id = a.id
-LEFT JOIN story_articles sa ON sa.article_id = a.id
-LEFT JOIN stories s ON s.id = sa.story_id
-WHERE ($date_from IS NULL
-       OR coalesce(d.event_date, wib_day(a.published_at)) >= $date_from)
-  AND ($date_to IS NULL
-       OR coalesce(d.event_date, wib_day(a.published_at)) <= $date_to)
+WHERE ($date_from IS NULL AND $date_to IS NULL
+       OR a.id IN (SELECT ad.id
+                     FROM articles ad LEFT JOIN article_dates d ON d.article_id = ad.id
+                    WHERE ($date_from IS NOT NULL OR $date_to IS NOT NULL)
+                      AND ($date_from IS NULL
+                           OR coalesce(d.event_date, wib_day(ad.published_at)) >= $date_from)
+                      AND ($date_to IS NULL
+                           OR coalesce(d.event_date, wib_day(ad.published_at)) <= $date_to)))
   AND ($region IS NULL
-       OR e.primary_region_code = $region
-       OR starts_with(e.primary_region_code, $region || '.')
-       OR EXISTS (SELECT 1 FROM article_regions r
-                   WHERE r.article_id = a.id
-                     AND (r.code = $region OR starts_with(r.code, $region || '.'))))
+       OR a.id IN (SELECT article_id FROM enrichments
+                    WHERE $region IS NOT NULL
+                      AND (primary_region_code = $region
+                           OR starts_with(primary_region_code, $region || '.'))
+                   UNION ALL
+                   SELECT article_id FROM article_regions
+                    WHERE $region IS NOT NULL
+                      AND (code = $region OR starts_with(code, $region || '.'))))
   AND ($topic IS NULL
-       OR EXISTS (SELECT 1 FROM article_topics t
-                   WHERE t.article_id = a.id
-                     AND (t.code = $topic
-                          OR ($topic_prefix IS NOT NULL
-                              AND starts_with(t.code, $topic_prefix)))))
-  AND ($min_level IS NULL OR coalesce(s.max_level, e.escalation_level) >= $min_level)
+       OR a.id IN (SELECT article_id FROM article_topics
+                    WHERE $topic IS NOT NULL
+                      AND (code = $topic
+                           OR ($topic_prefix IS NOT NULL AND starts_with(code, $topic_prefix)))))
+  AND ($min_level IS NULL
+       OR a.id IN (SELECT sa.article_id
+                     FROM story_articles sa JOIN stories s ON s.id = sa.story_id
+                    WHERE $min_level IS NOT NULL AND s.max_level >= $min_level
+                   UNION ALL
+                   SELECT e.article_id FROM enrichments e  -- no story level: its own
+                    WHERE $min_level IS NOT NULL AND e.escalation_level >= $min_level
+                      AND NOT EXISTS (SELECT 1
+                                        FROM story_articles sa JOIN stories s ON s.id = sa.story_id
+                                       WHERE sa.article_id = e.article_id
+                                         AND s.max_level IS NOT NULL)))
