@@ -24,7 +24,8 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,6 +68,53 @@ class DatabaseUnreadable(RuntimeError):
 def sql(name: str) -> str:
     """Read a named SQL file from ``pipeline/sql`` (queries live in files, not in Python)."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+# -- plumbing every writer shares -------------------------------------------------------------
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One explicit transaction: COMMIT when the block ends, ROLLBACK on any exception.
+
+    Why one helper: a hand-written BEGIN/COMMIT that forgets the ROLLBACK on one path leaves
+    the connection inside a failed transaction, and every later statement fails with it.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def split_statements(text: str) -> list[str]:
+    """The statements of a multi-statement SQL text, with ``--`` comment lines removed.
+
+    For files whose statements are prepared one by one (DuckDB prepares a single statement at
+    a time when parameters are bound). Semicolons inside string literals are not supported.
+    """
+    body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def statements(name: str) -> list[str]:
+    """The statements of ``sql/<name>.sql``."""
+    return split_statements(sql(name))
+
+
+def state(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The version recorded in ``schema_state`` for a derived object, or None."""
+    row = con.execute("SELECT version FROM schema_state WHERE name = ?", [name]).fetchone()
+    return row[0] if row else None
+
+
+def set_state(con: duckdb.DuckDBPyConnection, name: str, version: str, detail: object) -> None:
+    """Record that a derived object (regions, views, an index) is now at ``version``."""
+    con.execute(
+        "INSERT OR REPLACE INTO schema_state VALUES (?, ?, ?, now())", [name, version, detail]
+    )
 
 
 def migrations(directory: Path | None = None) -> list[tuple[int, str, str]]:
@@ -234,22 +282,17 @@ def apply_migrations(
     for version, name, text in migrations(directory):
         if version <= current or (upto is not None and version > upto):
             continue
-        con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(text)
-            con.execute(
-                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
-            )
-            con.execute("COMMIT")
+            with transaction(con):
+                con.execute(text)
+                con.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
+                )
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
             raise MigrationError(
                 f"migration {version:03d}_{name}.sql failed and was rolled back; the database "
                 f"is unchanged at schema version {current}: {exc}"
             ) from exc
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         log.info("database migrated to version %d (%s)", version, name)
         applied.append(version)
         current = version
@@ -257,11 +300,6 @@ def apply_migrations(
 
 
 # -- derived objects: reference data and views ----------------------------------------------
-
-
-def _state(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    row = con.execute("SELECT version FROM schema_state WHERE name = ?", [name]).fetchone()
-    return row[0] if row else None
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -325,18 +363,11 @@ def refresh_reference_data(con: duckdb.DuckDBPyConnection, *, force: bool = Fals
     except (ModuleNotFoundError, OSError) as exc:
         log.warning("regions table not refreshed: %s", exc)
         return False
-    if not force and _state(con, "regions") == version:
+    if not force and state(con, "regions") == version:
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         n = load_regions_table(con)
-        con.execute(
-            "INSERT OR REPLACE INTO schema_state VALUES ('regions', ?, ?, now())", [version, n]
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        set_state(con, "regions", version, n)
     log.info("regions reference table loaded: %d units (%s)", n, version)
     return True
 
@@ -376,21 +407,13 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
         ).fetchall()
     }
     wanted = [*macro_names(), *(n for n, _ in views)]
-    if not force and _state(con, "views") == digest and all(n in present for n in wanted):
+    if not force and state(con, "views") == digest and all(n in present for n in wanted):
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(macros)
         for _name, text in views:
             con.execute(text)
-        con.execute(
-            "INSERT OR REPLACE INTO schema_state VALUES ('views', ?, ?, now())",
-            [digest, len(views)],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        set_state(con, "views", digest, len(views))
     log.info("analyst macros and views (re)created: %s", ", ".join(wanted))
     return True
 
@@ -405,24 +428,17 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> b
     if not _has_table(con, "actor_first_seen"):
         return False
     fingerprint = "|".join(str(v) for v in con.execute(sql("derived_fingerprint")).fetchone())
-    if not force and _state(con, "actor_first_seen") == fingerprint:
+    if not force and state(con, "actor_first_seen") == fingerprint:
         return False
     started = time.monotonic()
     progress = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0]
     con.execute("SET enable_progress_bar = false")  # no terminal art in cron logs
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM actor_first_seen")
-        con.execute(sql("actor_first_seen_load"))
-        n = con.execute("SELECT count(*) FROM actor_first_seen").fetchone()[0]
-        con.execute(
-            "INSERT OR REPLACE INTO schema_state VALUES ('actor_first_seen', ?, ?, now())",
-            [fingerprint, n],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute("DELETE FROM actor_first_seen")
+            con.execute(sql("actor_first_seen_load"))
+            n = con.execute("SELECT count(*) FROM actor_first_seen").fetchone()[0]
+            set_state(con, "actor_first_seen", fingerprint, n)
     finally:
         con.execute(f"SET enable_progress_bar = {bool(progress)}")
     log.info("actor_first_seen recomputed: %d actors in %.1f s", n, time.monotonic() - started)
