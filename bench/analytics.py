@@ -56,10 +56,12 @@ def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _statements(params: dict[str, Any]) -> list[str]:
+    from pipeline import db
+
     text = (HERE / "analytics.sql").read_text(encoding="utf-8")
     for key, value in params.items():
         text = text.replace(f":{key}:", str(value))
-    return [s.strip() for s in text.split("\n;\n") if s.strip()]
+    return db.split_statements(text)
 
 
 def build(db_path: Path, n_articles: int, start: date) -> dict[str, Any]:
@@ -111,16 +113,12 @@ def build(db_path: Path, n_articles: int, start: date) -> dict[str, Any]:
     for stmt in _statements(params):
         first = next(x for x in stmt.splitlines() if not x.startswith("--"))
         t = time.perf_counter()
-        con.execute("BEGIN TRANSACTION")
-        con.execute(stmt)
-        con.execute("COMMIT")
+        with db.transaction(con):
+            con.execute(stmt)
         steps[" ".join(first.split()[:4])[:50]] = time.perf_counter() - t
     steps_total = time.perf_counter() - t0
     search_s = None
-    has_search = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'search_docs'"
-    ).fetchone()[0]
-    if has_search:
+    if db.has_relations(con, "search_docs"):
         from pipeline.search import analyzer_version, refresh_index
 
         t = time.perf_counter()

@@ -6,11 +6,16 @@ import json
 import logging
 import os
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline.config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -79,6 +84,33 @@ def _on_wait(msg: str) -> None:
     click.echo(f"suar: {msg}", err=True)
 
 
+@contextmanager
+def _open_db(cfg: Config, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The configured database for one command: waits for another process's lock (saying so
+    on stderr), brings the schema up to date when writable, and is closed when the command
+    ends (an open connection blocks other processes)."""
+    from pipeline import db
+
+    con = db.connect_configured(cfg, read_only=read_only, on_wait=_on_wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def _reader(cfg: Config) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """An analysts' read: the live file when free, else the snapshot (never waits on a
+    writer); yields (connection, which data it reads, in words)."""
+    from pipeline import db
+
+    con, source = db.connect_reader(cfg.db_path, cfg, on_wait=_on_wait)
+    try:
+        yield con, source
+    finally:
+        con.close()
+
+
 @main.command()
 @click.pass_context
 def config(ctx: click.Context) -> None:
@@ -133,11 +165,9 @@ def runs(ctx: click.Context, limit: int) -> None:
     """Show recent crawl runs with per-outlet counters and sample errors."""
     from pipeline import db
 
-    cfg = _config(ctx)
-    con = db.connect(
-        cfg.db_path, read_only=True, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait
-    )
-    for row in con.execute(db.sql("runs_recent"), {"limit": limit}).fetchall():
+    with _open_db(_config(ctx), read_only=True) as con:
+        rows = con.execute(db.sql("runs_recent"), {"limit": limit}).fetchall()
+    for row in rows:
         run_id, started, finished, status, outlet, disc, fetched, new, upd, failed, nona, errs = row
         click.echo(
             f"run {run_id} {status:<11} {started:%Y-%m-%d %H:%M} {outlet or '-':<16} "
@@ -215,12 +245,11 @@ def outlets_check(ctx: click.Context, source: str, outlet_id: str | None, as_jso
 @click.pass_context
 def import_cmd(ctx: click.Context, file: str, fmt: str | None, default_outlet: str | None) -> None:
     """Import articles collected elsewhere (JSON lines or CSV)."""
-    from pipeline import db
     from pipeline.importer import import_file
 
     cfg = _config(ctx)
-    con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
-    report = import_file(con, file, _registry(cfg), fmt=fmt, default_outlet=default_outlet)
+    with _open_db(cfg) as con:
+        report = import_file(con, file, _registry(cfg), fmt=fmt, default_outlet=default_outlet)
     summary = report.as_dict()
     click.echo(json.dumps(summary, ensure_ascii=False))
     if summary["malformed"]:
@@ -233,12 +262,12 @@ def import_cmd(ctx: click.Context, file: str, fmt: str | None, default_outlet: s
 @click.pass_context
 def reextract(ctx: click.Context, outlet: str | None) -> None:
     """Re-run extraction over stored raw HTML (no crawling)."""
-    from pipeline import db
     from pipeline.reextract import reextract as run
 
     cfg = _config(ctx)
-    con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
-    click.echo(json.dumps(dict(run(con, _registry(cfg), outlet))))
+    with _open_db(cfg) as con:
+        counts = dict(run(con, _registry(cfg), outlet))
+    click.echo(json.dumps(counts))
 
 
 @main.command()
@@ -268,33 +297,30 @@ def snapshot(ctx: click.Context, dest: str | None) -> None:
 @click.pass_context
 def query(ctx: click.Context, statement: str, fmt: str, out: str | None) -> None:
     """Run SQL on a read-only connection (never blocks or endangers a running crawl's data)."""
-    from pipeline import db
     from pipeline.export import QueryError, relation, run_query
 
     cfg = _config(ctx)
     if fmt == "parquet" and not out:
         _fail("--format parquet writes a file: give --out FILE")
     # the live file when free, else the analysts' snapshot: a query never blocks the nightly job
-    con, source = db.connect_reader(cfg.db_path, cfg, on_wait=_on_wait)
-    if not source.startswith("live"):
-        click.echo(f"suar: reading the {source}", err=True)
-    try:
-        if fmt == "table" and not out:
-            rel = relation(con, statement)
-            if rel is not None:
-                rel.show(max_rows=200, max_width=200)
-            return
-        if out:
-            rows = run_query(con, statement, fmt, out)
-            click.echo(f"suar: wrote {rows} rows to {out}", err=True)
-        else:
-            if hasattr(sys.stdout, "reconfigure"):
-                sys.stdout.reconfigure(encoding="utf-8")
-            run_query(con, statement, fmt, sys.stdout)
-    except QueryError as exc:
-        _fail(str(exc))
-    finally:
-        con.close()
+    with _reader(cfg) as (con, source):
+        if not source.startswith("live"):
+            click.echo(f"suar: reading the {source}", err=True)
+        try:
+            if fmt == "table" and not out:
+                rel = relation(con, statement)
+                if rel is not None:
+                    rel.show(max_rows=200, max_width=200)
+                return
+            if out:
+                rows = run_query(con, statement, fmt, out)
+                click.echo(f"suar: wrote {rows} rows to {out}", err=True)
+            else:
+                if hasattr(sys.stdout, "reconfigure"):
+                    sys.stdout.reconfigure(encoding="utf-8")
+                run_query(con, statement, fmt, sys.stdout)
+        except QueryError as exc:
+            _fail(str(exc))
 
 
 @main.command()
@@ -383,18 +409,11 @@ def search(
 @click.pass_context
 def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str | None) -> None:
     """Write Parquet partitioned by ISO week (DIR/<dataset>/week=YYYY-Www/) plus manifest.json."""
-    from pipeline import db
     from pipeline.export import export_parquet
 
-    cfg = _config(ctx)
     names = [t.strip() for item in tables for t in item.split(",") if t.strip()] or None
-    con = db.connect(
-        cfg.db_path, read_only=True, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait
-    )
-    try:
+    with _open_db(_config(ctx), read_only=True) as con:
         manifest = export_parquet(con, out_dir, tables=names, since=since)
-    finally:
-        con.close()
     for name, info in manifest["datasets"].items():
         click.echo(f"{name}: {info['rows']} rows in {len(info['partitions'])} weeks")
     for name in manifest["empty"]:
@@ -418,12 +437,9 @@ def enrich(
 ) -> None:
     """Run the NLP stage on every article not yet enriched by the current pipeline version."""
     from nlp.annotate import default_workers
-    from pipeline import db
     from pipeline.enrich import EnrichProgress, run_enrich
 
-    cfg = _config(ctx)
-    con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
-    with EnrichProgress() as progress:
+    with _open_db(_config(ctx)) as con, EnrichProgress() as progress:
         summary = run_enrich(
             con,
             batch_size=batch_size,
@@ -544,18 +560,13 @@ def models_prepare(ctx: click.Context, force: bool) -> None:
 @click.pass_context
 def embed(ctx: click.Context, limit: int | None, force: bool, status: bool) -> None:
     """Embed every Indonesian article not yet embedded by the configured model (issue 4)."""
-    from pipeline import db
-
     cfg = _config(ctx)
     if status:
         from pipeline.embed import embedding_counts
 
-        con = db.connect(cfg.db_path, read_only=True, wait=cfg.get("database", "lock_timeout"))
-        try:
+        with _open_db(cfg, read_only=True) as con:
             for row in embedding_counts(con):
                 click.echo(json.dumps(row, default=str))
-        finally:
-            con.close()
         return
     from nlp.e5convert import ConvertError
     from nlp.embeddings import EmbeddingError, load_embedder
@@ -565,11 +576,8 @@ def embed(ctx: click.Context, limit: int | None, force: bool, status: bool) -> N
         embedder = load_embedder(cfg)
     except (ConvertError, EmbeddingError) as exc:
         _fail(str(exc))
-    con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
-    try:
+    with _open_db(cfg) as con:
         stats = run_embed(con, embedder, limit=limit, force=force)
-    finally:
-        con.close()
     click.echo(json.dumps(stats.as_dict(), ensure_ascii=False))
 
 
@@ -583,20 +591,15 @@ def stories(
     ctx: click.Context, rebuild: bool, as_list: bool, as_json: bool, limit: int | None
 ) -> None:
     """Group articles into stories (one event, many reports); --list shows them."""
-    from pipeline import db
     from pipeline.stories import build_stories, list_stories, story_table
 
     cfg = _config(ctx)
     if as_list:
-        con = db.connect(
-            cfg.db_path, read_only=True, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait
-        )
-        try:
-            found = list(list_stories(con, limit=limit))
-        except Exception as exc:  # an old database without the stories tables
-            _fail(f"cannot list stories from {cfg.db_path}: {exc}")
-        finally:
-            con.close()
+        with _open_db(cfg, read_only=True) as con:
+            try:
+                found = list(list_stories(con, limit=limit))
+            except Exception as exc:  # an old database without the stories tables
+                _fail(f"cannot list stories from {cfg.db_path}: {exc}")
         if as_json:
             for story in found:
                 click.echo(json.dumps(story, ensure_ascii=False))
@@ -605,11 +608,8 @@ def stories(
         return
     if as_json:
         raise click.UsageError("--json goes with --list")
-    con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
-    try:
+    with _open_db(cfg) as con:
         stats = build_stories(con, cfg, rebuild=rebuild)
-    finally:
-        con.close()
     click.echo(json.dumps(stats.as_dict(), ensure_ascii=False))
 
 
@@ -746,14 +746,12 @@ def digest(
     """Write the weekly signal digest: HTML, Markdown and CSV (and PDF), counting stories."""
     from pathlib import Path
 
-    from pipeline import db
     from pipeline.digest import options_from_config, registry_outlets, write_digest
 
     cfg = _config(ctx)
     section = cfg.data["digest"]
     # the live file when free, else the analysts' snapshot: never waits on a writer
-    con, source = db.connect_reader(cfg.db_path, cfg, on_wait=_on_wait)
-    try:
+    with _reader(cfg) as (con, source):
         result = write_digest(
             con,
             Path(out_dir or section["out_dir"] or cfg.db_path.parent / "digests"),
@@ -764,8 +762,6 @@ def digest(
             outlets=registry_outlets(cfg.crawl["registry"] or None),
             source=source,
         )
-    finally:
-        con.close()
     click.echo(f"digest {result.week} ({result.seconds:.1f} s):")
     for path in (result.html, result.markdown, result.pdf, *result.csv.values()):
         if path:

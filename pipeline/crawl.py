@@ -1,8 +1,10 @@
 """Run a crawl: pick outlets, open the database, run the generic spider, record the run.
 
-Each article is committed on its own as it arrives, so a crawl killed at any point keeps
-everything saved so far; the next run marks the dead run 'interrupted', re-walks discovery
-without early stopping, and fetches only what is still missing.
+Articles are committed in batches as they arrive: one transaction per batch of at most
+``crawl.write_batch_size`` articles (50) or ``crawl.write_batch_seconds`` (2 s), whichever
+comes first (see :class:`RunRecorder`). A crawl killed at any point keeps every batch written
+so far and loses only the unwritten one; the next run marks the dead run 'interrupted',
+re-walks discovery without early stopping, and fetches only what is still missing.
 """
 
 from __future__ import annotations
@@ -193,7 +195,7 @@ def run_crawl(
     crawl_cfg = config.crawl
     registry = load_registry(registry_path or crawl_cfg["registry"] or None)
     chosen = select_outlets(registry, outlets or crawl_cfg["outlets"], base_urls)
-    con = db.connect(config.db_path, wait=config.get("database", "lock_timeout"), on_wait=on_wait)
+    con = db.connect_configured(config, on_wait=on_wait)
     run_id = store.start_run(con, [o.id for o in chosen])
     recorder = RunRecorder(
         con,

@@ -106,15 +106,13 @@ def statements(name: str) -> list[str]:
 
 def state(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The version recorded in ``schema_state`` for a derived object, or None."""
-    row = con.execute("SELECT version FROM schema_state WHERE name = ?", [name]).fetchone()
+    row = con.execute(sql("schema_state_get"), [name]).fetchone()
     return row[0] if row else None
 
 
 def set_state(con: duckdb.DuckDBPyConnection, name: str, version: str, detail: object) -> None:
     """Record that a derived object (regions, views, an index) is now at ``version``."""
-    con.execute(
-        "INSERT OR REPLACE INTO schema_state VALUES (?, ?, ?, now())", [name, version, detail]
-    )
+    con.execute(sql("schema_state_set"), [name, version, detail])
 
 
 def migrations(directory: Path | None = None) -> list[tuple[int, str, str]]:
@@ -254,14 +252,26 @@ def connect(
     return con
 
 
+def connect_configured(
+    cfg: Config, *, read_only: bool = False, on_wait: Callable[[str], None] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """The configured database (``cfg.db_path``), waiting ``database.lock_timeout`` seconds.
+
+    Every command and step opens the database the same way; this is that one way.
+    """
+    return connect(
+        cfg.db_path,
+        read_only=read_only,
+        wait=float(cfg.get("database", "lock_timeout")),
+        on_wait=on_wait,
+    )
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Highest applied migration, 0 for an empty database."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_relations(con, "schema_migrations"):
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    return con.execute(sql("schema_version")).fetchone()[0]
 
 
 def apply_migrations(
@@ -273,10 +283,7 @@ def apply_migrations(
     the version the database stays at, so a half-applied schema can never exist. ``upto``
     stops at a version (tests build old databases with it).
     """
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT now())"
-    )
+    con.execute(sql("schema_migrations_create"))
     current = schema_version(con)
     applied = []
     for version, name, text in migrations(directory):
@@ -285,9 +292,7 @@ def apply_migrations(
         try:
             with transaction(con):
                 con.execute(text)
-                con.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name]
-                )
+                con.execute(sql("schema_migration_record"), [version, name])
         except duckdb.Error as exc:
             raise MigrationError(
                 f"migration {version:03d}_{name}.sql failed and was rolled back; the database "
@@ -302,14 +307,18 @@ def apply_migrations(
 # -- derived objects: reference data and views ----------------------------------------------
 
 
+def relations(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the tables and views in the open database's main schema."""
+    return {r[0] for r in con.execute(sql("catalog_relations")).fetchall()}
+
+
+def has_relations(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    """Whether every named table or view exists (an old or read-only database may lack some)."""
+    return set(names) <= relations(con)
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
-            " AND schema_name = 'main' AND table_name = ?",
-            [name],
-        ).fetchone()[0]
-    )
+    return has_relations(con, name)
 
 
 def regions_source_version() -> str:
@@ -396,16 +405,7 @@ def create_views(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool
     digest = hashlib.sha256(
         "\0".join([macros, *(f"{n}\0{t}" for n, t in views)]).encode()
     ).hexdigest()[:16]
-    present = {
-        r[0]
-        for r in con.execute(
-            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database()"
-            " AND NOT internal"
-            " UNION ALL SELECT function_name FROM duckdb_functions()"
-            " WHERE database_name = current_database() AND function_type = 'macro'"
-            " AND NOT internal"
-        ).fetchall()
-    }
+    present = {r[0] for r in con.execute(sql("catalog_views_macros")).fetchall()}
     wanted = [*macro_names(), *(n for n, _ in views)]
     if not force and state(con, "views") == digest and all(n in present for n in wanted):
         return False
@@ -437,7 +437,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> b
         with transaction(con):
             con.execute("DELETE FROM actor_first_seen")
             con.execute(sql("actor_first_seen_load"))
-            n = con.execute("SELECT count(*) FROM actor_first_seen").fetchone()[0]
+            n = con.execute(sql("actor_first_seen_count")).fetchone()[0]
             set_state(con, "actor_first_seen", fingerprint, n)
     finally:
         con.execute(f"SET enable_progress_bar = {bool(progress)}")

@@ -13,13 +13,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline import db
 from pipeline.config import Config
 from pipeline.nightly import NightlyResult
 
-TRY_QUERY = (
-    "SELECT outlet, count(*) AS articles, min(published_at) AS first, max(published_at) AS last "
-    "FROM articles GROUP BY outlet ORDER BY articles DESC"
-)
+TRY_QUERY = " ".join(" ".join(db.statements("demo_try_query")).split())  # printed as one line
 
 
 def _fresh(path: Path) -> None:
@@ -57,7 +55,11 @@ def run_demo(
         echo(f"demo site serving {len(base_urls)} outlets on loopback:")
         for outlet, url in base_urls.items():
             echo(f"  {outlet:<16} {url}")
-        options = NightlyOptions(base_urls=base_urls, polite=False, digest=True, skip=skip)
+        # only the outlets the demo site serves: an outlet added to the registry without demo
+        # pages must not be crawled on the internet by the offline demo
+        options = NightlyOptions(
+            outlets=list(base_urls), base_urls=base_urls, polite=False, digest=True, skip=skip
+        )
         result = run_nightly(config, options)
         echo("")
         for step in result.steps:

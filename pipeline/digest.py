@@ -19,13 +19,14 @@ import time
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from pipeline import charts, db
+from pipeline.weeks import JAKARTA, week_monday, wib_date
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,6 @@ LABELS_FILE = DATA_DIR / "digest_labels.toml"
 COORDINATES_FILE = DATA_DIR / "coordinates.csv"
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("en", "id")
-# The views' calendar: weeks run Monday to Sunday in Jakarta time (WIB, UTC+7, no DST).
-JAKARTA = timezone(timedelta(hours=7), "WIB")
 MAX_BLIND_NAMED = 12  # outlets named in the blind-spot line; the coverage table has them all
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
@@ -100,15 +99,16 @@ def resolve_week(
     """The Monday of the requested week, or of the last complete week that has stories.
 
     Returns (monday, complete). With no complete week yet, the latest week with data is used
-    and marked incomplete, so a digest on a fresh database still says something.
+    and marked incomplete, so a digest on a fresh database still says something. ``today`` is
+    a date in Jakarta (default: now, in WIB), the calendar the views' weeks use.
     """
-    today = today or datetime.now(UTC).date()
+    today = today or wib_date()
     if week:
         monday = parse_week(week)
         if monday > today:
             raise ValueError(
                 f"week {week_label(monday)} has not started yet (today is in "
-                f"{week_label(today - timedelta(days=today.weekday()))})"
+                f"{week_label(week_monday(today))})"
             )
         return monday, monday + timedelta(days=7) <= today
     weeks = [row[0] for row in con.execute(db.sql("digest_weeks")).fetchall()]
@@ -126,7 +126,7 @@ VIEWS = ("v_signals", "v_weekly", "v_hotspots", "v_coverage", "v_actors")
 def _check_views(con: duckdb.DuckDBPyConnection) -> None:
     """A clear error for a database older than the analytics views (opened read-only, the
     digest cannot upgrade it)."""
-    have = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+    have = db.relations(con)
     missing = [v for v in VIEWS if v not in have]
     if missing:
         raise ValueError(

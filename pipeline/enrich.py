@@ -23,7 +23,7 @@ import duckdb
 from spacy.language import Language
 
 from nlp.annotate import Workers, enrich_articles
-from pipeline.db import sql
+from pipeline.db import sql, statements, transaction
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +88,6 @@ class EnrichProgress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
-
-
-def _statements(name: str) -> list[str]:
-    """The statements of a multi-statement SQL file (prepared one by one)."""
-    text = "\n".join(ln for ln in sql(name).splitlines() if not ln.lstrip().startswith("--"))
-    return [s.strip() for s in text.split(";") if s.strip()]
 
 
 def pending_ids(con: duckdb.DuckDBPyConnection, version: str, force: bool = False) -> list[int]:
@@ -174,9 +168,8 @@ def write_results(
                 ("start", _ev(tev, "start")), ("end", _ev(tev, "end")),
             ):  # fmt: skip
                 tops[k].append(v)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for stmt in _statements("enrich_delete"):
+    with transaction(con):
+        for stmt in statements("enrich_delete"):
             con.execute(stmt, {"ids": ids})
         con.execute(sql("enrich_insert"), {**main, "version": version, "now": now})
         if ents["article_id"]:
@@ -185,10 +178,6 @@ def write_results(
             con.execute(sql("enrich_regions"), regs)
         if tops["article_id"]:
             con.execute(sql("enrich_topics"), tops)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 _MAIN_COLUMNS = (

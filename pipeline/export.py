@@ -172,11 +172,6 @@ def _cell(value: Any) -> str:
 # -- suar export -----------------------------------------------------------------------------
 
 
-def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    return {r[0] for r in rows}
-
-
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
     try:
@@ -226,10 +221,9 @@ def _partitions(folder: Path) -> dict[str, Path]:
 
 def _describe(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, Any]:
     """Row counts per week and the column schema, read back from the Parquet on disk."""
-    glob = _quote(folder / "*" / "*.parquet")
-    src = f"read_parquet({glob}, hive_partitioning = true, hive_types = {{'week': VARCHAR}})"
-    weeks = con.execute(f"SELECT week, count(*) FROM {src} GROUP BY week ORDER BY week").fetchall()
-    columns = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
+    glob = {"glob": str(folder / "*" / "*.parquet")}
+    weeks = con.execute(db.sql("export_written_weeks"), glob).fetchall()
+    columns = con.execute(db.sql("export_written_columns"), glob).fetchall()
     return {
         "rows": sum(n for _, n in weeks),
         "partitions": {w: n for w, n in weeks},
@@ -261,7 +255,7 @@ def export_parquet(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale_staging(out)
-    relations = _relations(con)
+    relations = db.relations(con)
     staging = out / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -290,7 +284,7 @@ def _export_one(
     con: duckdb.DuckDBPyConnection, ds: Dataset, out: Path, staging: Path, since: str | None
 ) -> None:
     new_dir = staging / ds.name
-    select = db.sql(ds.sql).strip().rstrip(";")
+    (select,) = db.statements(ds.sql)  # one SELECT, nested into the COPY below
     where = f"WHERE week >= '{since}'" if since else ""  # since is validated: a safe literal
     con.execute(
         f"COPY (SELECT * FROM ({select}) {where}) TO {_quote(new_dir)} "

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
+from pipeline.weeks import wib_date
 
 log = logging.getLogger("suar.nightly")
 # Tracebacks and the JSON summary go to the log file only: stderr (cron mail) gets one line
@@ -157,6 +158,7 @@ class NightlyOptions:
     polite: bool = True
     digest: bool | None = None  # None: on the configured weekday
     digest_week: str | None = None  # None: the last complete week with stories
+    now: datetime | None = None  # None: the clock (tests pin it); weeks and weekdays are WIB
     skip: tuple[str, ...] = ()
     progress: bool = True
     on_wait: Callable[[str], None] | None = None
@@ -176,11 +178,7 @@ class NightlyContext:
         if self._con is None:
             from pipeline import db
 
-            self._con = db.connect(
-                self.config.db_path,
-                wait=self.config.get("database", "lock_timeout"),
-                on_wait=self.options.on_wait,
-            )
+            self._con = db.connect_configured(self.config, on_wait=self.options.on_wait)
         return self._con
 
     def close(self) -> None:
@@ -328,6 +326,7 @@ def step_digest(ctx: NightlyContext) -> tuple[str, str]:
         options=options,
         outlets=registry_outlets(cfg.crawl["registry"] or None),
         source=str(cfg.db_path),
+        today=wib_date(ctx.options.now),
     )
     paths = _digest_paths(result)
     ctx.outputs["digest"] = paths
@@ -404,7 +403,11 @@ class NightlyResult:
 
 
 def digest_due(config: Config, today: date | None = None) -> bool:
-    """True on the configured weekday ("" = never, "daily" = every run)."""
+    """True on the configured weekday ("" = never, "daily" = every run).
+
+    ``today`` is a date in Jakarta (default: now, in WIB), whatever the machine's time zone:
+    the weekday belongs to the same calendar as the digest's weeks.
+    """
     day = config.get("nightly", "digest_weekday").strip().lower()[:3]
     if not day:
         return False
@@ -415,7 +418,7 @@ def digest_due(config: Config, today: date | None = None) -> bool:
             f"nightly.digest_weekday must be one of {', '.join(WEEKDAYS)}, 'daily' or '', "
             f"got {config.get('nightly', 'digest_weekday')!r}"
         )
-    return WEEKDAYS[(today or datetime.now().date()).weekday()] == day
+    return WEEKDAYS[(today or wib_date()).weekday()] == day
 
 
 def _file_handler(path: Path) -> logging.Handler:
@@ -442,7 +445,8 @@ def run_nightly(
         raise ValueError(
             f"unknown step(s) {', '.join(sorted(unknown))}; steps are {', '.join(STEP_NAMES)}"
         )
-    want_digest = digest_due(config) if options.digest is None else options.digest
+    today = wib_date(options.now)
+    want_digest = digest_due(config, today) if options.digest is None else options.digest
     if not options.progress or not sys.stderr.isatty():
         # model-loading progress bars (tqdm) are noise in a log file and in cron mail
         os.environ.setdefault("TQDM_DISABLE", "1")

@@ -136,13 +136,7 @@ class IndexStats:
 
 
 def _has_search_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    return (
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_name IN ('search_docs', 'search_index_state')"
-        ).fetchone()[0]
-        == 2
-    )
+    return db.has_relations(con, "search_docs", "search_index_state")
 
 
 def index_status(con: duckdb.DuckDBPyConnection) -> IndexStatus:
@@ -172,8 +166,7 @@ def sync_docs(
         chunk = ids[start : start + _BATCH]
         rows = con.execute(db.sql("search_texts"), {"ids": chunk}).fetchall()
         terms = [document_terms(title, body) for _, _, title, body in rows]
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with db.transaction(con):
             con.execute(db.sql("search_docs_delete"), {"ids": chunk})
             con.execute(
                 db.sql("search_docs_insert"),
@@ -184,10 +177,6 @@ def sync_docs(
                     "terms": terms,
                 },
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         if progress:
             progress(min(start + _BATCH, len(ids)), len(ids))
     removed = con.execute(db.sql("search_docs_orphans")).fetchone()[0]
@@ -212,8 +201,7 @@ def refresh_index(
     status = index_status(con)
     stats.docs = status.n_docs
     if force or not status.fresh:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with db.transaction(con):
             con.execute(db.sql("search_index_build"))
             con.execute(
                 db.sql("search_index_state"),
@@ -223,10 +211,6 @@ def refresh_index(
                     "fingerprint": status.fingerprint,
                 },
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         stats.rebuilt = True
     return stats
 
@@ -359,7 +343,7 @@ class SearchResult:
 
 
 def _is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
+    return con.execute(db.sql("access_mode")).fetchone()[0] == "read_only"
 
 
 def _topic_params(topic: str | None) -> tuple[str | None, str | None]:
@@ -397,11 +381,14 @@ def _rrf(rankings: Iterable[tuple[list[int], float]], k: int) -> dict[int, float
     return fused
 
 
+def _embedding_models(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Stored vectors per embedding model id."""
+    return dict(con.execute(db.sql("search_embedding_models")).fetchall())
+
+
 def _vector_model(con: duckdb.DuckDBPyConnection, embedder: Any) -> tuple[str | None, str]:
     """The embedder's model id when vectors exist for it, else a note saying why not."""
-    counts = dict(
-        con.execute("SELECT model, count(*) FROM article_embeddings GROUP BY model").fetchall()
-    )
+    counts = _embedding_models(con)
     if embedder is None:
         if counts:
             return None, "semantic ranking not requested: BM25 only"
@@ -421,7 +408,7 @@ def load_embedder_if_useful(
 ) -> tuple[Any | None, str | None]:
     """The configured embedder, loaded only when article vectors exist (loading costs
     seconds); a note instead of an error when it cannot load (e.g. no model prepared)."""
-    if not con.execute("SELECT count(*) FROM article_embeddings").fetchone()[0]:
+    if not _embedding_models(con):
         return None, None
     try:
         from nlp.embeddings import load_embedder

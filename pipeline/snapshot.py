@@ -43,17 +43,9 @@ def _copy_tables(
     # Secondary indexes only speed point look-ups while writing; filling them row by row is
     # most of the copy's cost (the article_entities index alone at a million articles), so
     # the read-only copy goes without them. Keys (PRIMARY KEY, UNIQUE) stay.
-    for (index,) in con.execute(
-        "SELECT index_name FROM duckdb_indexes() WHERE database_name = ? AND NOT is_primary"
-        " AND NOT is_unique",
-        [target],
-    ).fetchall():
+    for (index,) in con.execute(db.sql("snapshot_secondary_indexes"), [target]).fetchall():
         con.execute(f"DROP INDEX {_quote(target)}.{_quote(index)}")
-    tables = con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables()"
-        " WHERE database_name = ? AND NOT internal ORDER BY schema_name, table_name",
-        [source],
-    ).fetchall()
+    tables = con.execute(db.sql("snapshot_tables"), [source]).fetchall()
     counts: dict[str, int] = {}
     for schema, table in tables:
         src = f"{_quote(source)}.{_quote(schema)}.{_quote(table)}"
@@ -104,19 +96,12 @@ def publish_snapshot(
         source = con.execute("SELECT current_database()").fetchone()[0]
         con.execute(f"ATTACH '{_sql_str(tmp)}' AS suar_snapshot")
         try:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with db.transaction(con):
                 counts = _copy_tables(con, source, "suar_snapshot", include_html=include_html)
                 con.execute(
-                    "CREATE TABLE suar_snapshot.main.snapshot_info AS SELECT"
-                    " now() AS published_at, ? AS source_path, ? AS schema_version,"
-                    " ? AS includes_html",
+                    db.sql("snapshot_info"),
                     [str(db_path.resolve()), db.schema_version(con), include_html],
                 )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         finally:
             con.execute("DETACH suar_snapshot")
     except BaseException:

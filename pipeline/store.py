@@ -1,7 +1,12 @@
-"""Writing articles and crawl runs: every article is written in one transaction.
+"""Writing articles and crawl runs: one transaction per batch of articles.
 
-The crawler, `suar import` and `suar reextract` all save through :func:`save_article`, so the
-canonical-URL and de-duplication rules are the same whichever way an article arrives.
+The crawler saves through :func:`save_batch`: its recorder (``pipeline.crawl.RunRecorder``)
+hands over up to ``crawl.write_batch_size`` articles (50) or what arrived within
+``crawl.write_batch_seconds`` (2 s), written together in one transaction; a batch that fails
+is retried one article per transaction, so a bad record costs only itself. `suar import` and
+`suar reextract` save one article per transaction through :func:`save_article`. Both share
+one code path, so the canonical-URL and de-duplication rules are the same whichever way an
+article arrives.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from pipeline.db import pid_alive, sql
+from pipeline.db import pid_alive, sql, transaction
 
 Outcome = Literal["new", "updated", "unchanged", "duplicate"]
 
@@ -117,8 +122,7 @@ def _save_batch_tx(
 ) -> list[tuple[Outcome, int]]:
     """Classify each record against the database and the batch itself, then write set-wise."""
     now = _now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         known = {
             url: (art_id, chash)
             for url, art_id, chash in con.execute(
@@ -202,10 +206,6 @@ def _save_batch_tx(
         if aliases:
             cols = _columns(aliases, ["url", "id", "reason"])
             con.execute(sql("batch_aliases"), {**cols, "now": now})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return results
 
 

@@ -243,3 +243,33 @@ def test_stopped_and_killed_runs_lose_nothing(tmp_path: Path) -> None:
     assert len(urls) == len(set(urls)) == 40 >= kept
     assert runs[-1] == ("ok",) and len(runs) == 3
     assert _steps(_summary(db)[-1])["search_index"]["status"] == "ok"
+
+
+def test_monday_night_in_jakarta_digests_the_week_that_just_ended(tmp_path: Path) -> None:
+    """02:30 WIB on Monday is still Sunday 19:30 UTC: in WIB the digest is due and its week
+    (2024-W27, Monday 1 to Sunday 7 July) is complete; by the UTC date neither holds."""
+    from datetime import UTC, datetime
+
+    from pipeline.nightly import STEPS, NightlyOptions, run_nightly
+    from pipeline.weeks import current_week, wib_date
+    from tests.test_digest import build_db
+
+    db = tmp_path / "n.duckdb"
+    build_db(db)
+    cfg = load_config(db=db, environ={"SUAR_NIGHTLY_DIGEST_WEEKDAY": "mon"})
+    digest_only = tuple(s for s in STEPS if s.name == "digest")
+    monday_night = datetime(2024, 7, 7, 19, 30, tzinfo=UTC)  # Monday 8 July, 02:30 WIB
+    assert wib_date(monday_night) == date(2024, 7, 8)
+    assert current_week(monday_night) == date(2024, 7, 8)
+    assert digest_due(cfg, wib_date(monday_night))
+    result = run_nightly(cfg, NightlyOptions(now=monday_night, progress=False), steps=digest_only)
+    (step,) = result.steps
+    assert step.status == "ok" and step.detail.startswith("week 2024-W27 "), step
+    assert (tmp_path / "digests" / "2024-W27" / "digest.html").exists()
+    assert not (tmp_path / "digests" / "2024-W26").exists()
+
+    # Monday 18:00 UTC is Tuesday 01:00 in Jakarta: a Monday digest is not due then.
+    tuesday_night = datetime(2024, 7, 8, 18, 0, tzinfo=UTC)
+    result = run_nightly(cfg, NightlyOptions(now=tuesday_night, progress=False), steps=digest_only)
+    assert result.steps[0].status == "skipped", result.steps
+    assert "not due" in result.steps[0].detail
