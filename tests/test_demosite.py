@@ -123,12 +123,10 @@ def test_sitemap_lastmod_and_listing_order(demo: DemoSite) -> None:
 
 def test_article_pages_parse_with_registry_extractor(demo: DemoSite) -> None:
     """Every demo article yields its expected fields through the real extraction code."""
-    from crawler.extract import extract
-    from crawler.registry import load_registry
-
     from scrapy.http import HtmlResponse
 
-    from crawler.extract import continuation_paragraphs, join_pages
+    from crawler.extract import continuation_paragraphs, extract, join_pages
+    from crawler.registry import load_registry
     from crawler.spider import continuation_urls
 
     registry = load_registry()
