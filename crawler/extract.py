@@ -478,6 +478,23 @@ def extract(
     return res
 
 
+# A split article's pages are stored as one HTML blob, pages joined by this marker, so
+# `suar reextract` rebuilds the whole text from what was fetched (see extract_pages).
+PAGE_SEPARATOR = b"\n<!--suar:next-page-->\n"
+
+
+def extract_pages(
+    html: bytes, url: str, outlet: Outlet | None = None, *, encoding: str | None = None
+) -> Extracted:
+    """Extract stored HTML that may hold continuation pages (``PAGE_SEPARATOR``)."""
+    first, *more = html.split(PAGE_SEPARATOR) if isinstance(html, bytes) else [html]
+    res = extract(first, url, outlet, encoding=encoding)
+    for page in more:
+        if outlet is not None:
+            join_pages(res, continuation_paragraphs(page, outlet, encoding=encoding))
+    return res
+
+
 def continuation_paragraphs(
     html: str | bytes, outlet: Outlet, *, encoding: str | None = None
 ) -> list[str]:

@@ -62,6 +62,9 @@ class Discovery:
     # Sitemaps tried one after another, stopping at the first that answers (a site whose
     # sitemap flavour is unknown); False requests them all at once.
     sitemaps_in_order: bool = False
+    # WordPress REST API listing (/wp-json/wp/v2/posts...): every post's link and modified
+    # time, newest first; an index like a sitemap where the API is open.
+    wp_api: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,11 +200,14 @@ def _build(raw: dict[str, Any]) -> Outlet:
             listing_max_pages=int(d.get("listing_max_pages", 10)),
             stop_after_known_pages=int(d.get("stop_after_known_pages", 2)),
             sitemaps_in_order=bool(d.get("sitemaps_in_order", False)),
+            wp_api=d.get("wp_api"),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, RegistryError):
             raise
         raise RegistryError(f"{where}: bad value in [discovery]: {exc}") from exc
+    if discovery.wp_api is not None and not str(discovery.wp_api).startswith("/"):
+        raise RegistryError(f"{where}: key 'discovery.wp_api' must be a path starting with '/'")
     if discovery.listing is not None and "{n}" not in str(discovery.listing):
         raise RegistryError(f"{where}: key 'discovery.listing' needs a {{n}} placeholder")
 

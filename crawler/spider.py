@@ -13,7 +13,9 @@ methods (``article_request``, ``listing_links``) and hard limits on what a page 
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -27,7 +29,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.extract import continuation_paragraphs, extract, join_pages
+from crawler.dates import parse_date
+from crawler.extract import PAGE_SEPARATOR, continuation_paragraphs, extract, join_pages
 from crawler.feeds import FeedError, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.registry import Outlet
 from crawler.urls import canonical_url
@@ -119,6 +122,8 @@ class OutletSpider(scrapy.Spider):
                 requests.append(self._root_sitemap(outlet, path))
         for path in disc.feeds:
             requests.append(self._discovery(outlet, path, self.parse_feed))
+        if disc.wp_api:
+            requests.append(self._discovery(outlet, disc.wp_api, self.parse_wp_api))
         # The home page and the first listing page are the freshest views of a site (sitemaps
         # lag); both are always read, but listing pages are walked further only when no
         # sitemap yields articles (see _discovery_done).
@@ -270,6 +275,31 @@ class OutletSpider(scrapy.Spider):
         for entry in entries:  # parse_feed caps entries like a sitemap (MAX_ENTRIES)
             url = self._same_host_url(outlet, entry.url)
             request = self.consider(outlet, url, entry.date, "feed")
+            if request is not None:
+                yield request
+        yield from self._discovery_done(outlet)
+
+    def parse_wp_api(self, response: Response) -> Iterable[scrapy.Request]:
+        """WordPress REST API posts: a JSON list of {link, modified_gmt, date_gmt}."""
+        outlet = self._outlet(response)
+        st = self.state[outlet.id]
+        try:
+            posts = json.loads(response.body[: self.settings.getint("DOWNLOAD_MAXSIZE")])
+        except ValueError as exc:
+            log.info(
+                "%s: %s is not a usable WordPress API answer: %s", outlet.id, response.url, exc
+            )
+            posts = []
+        for post in posts[: self.max_links_per_page] if isinstance(posts, list) else []:
+            link = post.get("link") if isinstance(post, dict) else None
+            if not isinstance(link, str):
+                continue
+            stamp = post.get("modified_gmt") or post.get("date_gmt")
+            date = parse_date(f"{stamp}+00:00", "WIB") if isinstance(stamp, str) else None
+            url = self._same_host_url(outlet, link)
+            if self._is_candidate(outlet, url):
+                st.sitemap_articles += 1  # a complete, dated index: no listing walk needed
+            request = self.consider(outlet, url, date, "wp-api")
             if request is not None:
                 yield request
         yield from self._discovery_done(outlet)
@@ -457,6 +487,7 @@ class OutletSpider(scrapy.Spider):
         if isinstance(response, TextResponse):
             more = continuation_paragraphs(response.body, outlet, encoding=response.encoding)
             join_pages(item["extracted"], more)
+            item["html"] = item["html"] + PAGE_SEPARATOR + response.body
         if remaining:
             yield self._continuation(outlet, item, remaining)
         else:
@@ -496,8 +527,6 @@ def continuation_urls(response: TextResponse, outlet: Outlet) -> list[str]:
     Only links to the same path whose query is exactly the outlet's ``pages`` form
     (``page={n}``) count: the site says which pages exist, nothing is guessed.
     """
-    import re
-
     form = re.escape(outlet.pages or "").replace(re.escape("{n}"), r"(\d+)")
     here = urlsplit(response.url)
     found: dict[int, str] = {}

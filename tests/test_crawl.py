@@ -75,8 +75,16 @@ def test_first_crawl_extracts_every_field_per_outlet(site, tmp_path):
     # each discovery method did real work somewhere
     disc = dict(query(db, "SELECT outlet, discovery FROM crawl_run_outlets WHERE run_id = 1"))
     assert "sitemap" in disc["niaga_asia"]
+    # niaga's sitemaps are tried in order; the one that answered is recorded
+    assert "sitemap:/sitemap_index.xml" in disc["niaga_asia"]
     assert "feed" in disc["jubi"]
     assert disc["serambinews"] == ["listing"]
+    # Tribun: /sitemap.xml is an index of per-section sitemaps; /rss (home links) is not read
+    assert "sitemap:/sitemap.xml" in disc["tribun_kaltim"] and "feed" not in disc["tribun_kaltim"]
+    tribun_paths = [p for (o, p, _s) in site.request_log if o == "tribun_kaltim"]
+    assert "/news/sitemap_web.xml" in tribun_paths and "/rss" not in tribun_paths
+    # a split article: page 2 fetched once and joined (the body check above holds the text)
+    assert sum(p.endswith("?page=2") for p in tribun_paths) == 1
     # raw HTML is kept, compressed, for re-extraction
     assert query(db, "SELECT count(*) FROM article_html")[0][0] == len(expected)
 

@@ -820,6 +820,17 @@ class DemoSite:
             return ok(self._urlset(self._sitemap_urls(out)), xml_type)
         if "news_sitemap" in disc and path == "/sitemap/news.xml":
             return ok(self.render_news_sitemap(out), xml_type)
+        if "wp_api" in disc and path == "/wp-json/wp/v2/posts":
+            # WordPress REST API: newest first, GMT stamps without an offset (as WordPress does)
+            posts = [
+                {
+                    "link": out.base + out.path_of(a),
+                    "date_gmt": a.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "modified_gmt": a.lastmod.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                }
+                for a in out.articles
+            ]
+            return ok(json.dumps(posts), "application/json; charset=UTF-8")
         if "feed" in disc and path == out.cfg["feed_path"]:
             body, ctype = self.render_feed(out)
             return ok(body, ctype)
