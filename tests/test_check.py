@@ -121,3 +121,14 @@ def test_check_file_is_judged_by_its_real_url():
     assert not out["is_article"] and "home page" in out["judged_as"]
     bad = run_suar("outlets", "check", str(kalbar), "--url", "kalbaronline.com/x", check=False)
     assert bad.returncode == 2 and "--url must be an http(s) URL" in bad.stderr
+
+
+def test_outlets_list_shows_state_and_verification():
+    lines = {line.split()[0]: line for line in run_suar("outlets", "list").stdout.splitlines()}
+    assert lines["antara_kaltim"].split()[3:5] == ["permission", "evidence"]
+    assert lines["niaga_asia"].split()[3:5] == ["on", "evidence"]
+    assert lines["radar_sorong"].split()[3:5] == ["off", "unverified"]
+    assert lines["tribun_papua"].split()[3:5] == ["off", "template"]
+    rows = [json.loads(x) for x in run_suar("outlets", "list", "--json").stdout.splitlines()]
+    assert len(rows) >= 30 and all(r["evidence"] and r["verification"] for r in rows)
+    assert {r["permission"] for r in rows} == {None, "required"}
