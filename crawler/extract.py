@@ -478,6 +478,47 @@ def extract(
     return res
 
 
+# A split article's pages are stored as one HTML blob, pages joined by this marker, so
+# `suar reextract` rebuilds the whole text from what was fetched (see extract_pages).
+PAGE_SEPARATOR = b"\n<!--suar:next-page-->\n"
+
+
+def extract_pages(
+    html: bytes, url: str, outlet: Outlet | None = None, *, encoding: str | None = None
+) -> Extracted:
+    """Extract stored HTML that may hold continuation pages (``PAGE_SEPARATOR``)."""
+    first, *more = html.split(PAGE_SEPARATOR) if isinstance(html, bytes) else [html]
+    res = extract(first, url, outlet, encoding=encoding)
+    for page in more:
+        if outlet is not None:
+            join_pages(res, continuation_paragraphs(page, outlet, encoding=encoding))
+    return res
+
+
+def continuation_paragraphs(
+    html: str | bytes, outlet: Outlet, *, encoding: str | None = None
+) -> list[str]:
+    """Body paragraphs of page 2..N of a split article (Tribun's ``?page=2``).
+
+    Only the outlet's body selector and the shared cleaning apply: the metadata and the
+    dateline belong to page 1, and the footer (bylines, 'Artikel ini telah tayang') is cut.
+    """
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", decode_html(html, encoding).lstrip("\ufeff"))
+    frag, _ = _Page(text).fragment(outlet.selectors.get("body", []))
+    if not frag:
+        return []
+    body, _ = split_footer(clean_paragraphs(frag, outlet.drop, outlet.footer), outlet.footer)
+    return [p for p in body if p]
+
+
+def join_pages(res: Extracted, more: Sequence[str]) -> Extracted:
+    """Append a continuation page's paragraphs; the hash follows the whole text."""
+    seen = {p.lower() for p in res.paragraphs}
+    res.paragraphs.extend(p for p in more if p.lower() not in seen or len(p) <= 30)
+    res.content_hash = content_hash(res.title, res.paragraphs)
+    return res
+
+
 def _first_date(
     page: _Page, selectors: Sequence[str], tz: str, reference: datetime | None
 ) -> datetime | None:

@@ -20,6 +20,11 @@ TIMEZONES = ("WIB", "WITA", "WIT")
 SELECTOR_FIELDS = ("title", "body", "published", "modified", "author", "editor", "tags", "category")
 _REQUIRED = ("id", "base_url", "province", "timezone")
 _TABLES = ("discovery", "urls", "selectors", "clean")
+# How far an entry's structure is confirmed (`suar outlets list` shows it):
+#   evidence    selectors/URLs rest on public evidence (saved pages, peer scrapers, feeds)
+#   template    the host and CMS are known; selectors come from the network's template
+#   unverified  written from general knowledge; run `suar outlets doctor` before trusting it
+VERIFICATION = ("evidence", "template", "unverified")
 _KNOWN_TOP = {
     "id",
     "name",
@@ -30,6 +35,12 @@ _KNOWN_TOP = {
     "extends",
     "notes",
     "hooks",
+    "enabled",
+    "permission",
+    "permission_note",
+    "evidence",
+    "verification",
+    "covers",
     *_TABLES,
 }
 
@@ -48,6 +59,12 @@ class Discovery:
     listing: str | None = None
     listing_max_pages: int = 10
     stop_after_known_pages: int = 2
+    # Sitemaps tried one after another, stopping at the first that answers (a site whose
+    # sitemap flavour is unknown); False requests them all at once.
+    sitemaps_in_order: bool = False
+    # WordPress REST API listing (/wp-json/wp/v2/posts...): every post's link and modified
+    # time, newest first; an index like a sitemap where the API is open.
+    wp_api: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,19 @@ class Outlet:
     footer: tuple[re.Pattern[str], ...] = ()
     author_pattern: re.Pattern[str] | None = None
     editor_pattern: re.Pattern[str] | None = None
+    # Continuation pages of one article: a query such as "page={n}" (Tribun's ?page=2).
+    pages: str | None = None
+    enabled: bool = True  # in the default crawl ("all")
+    permission: str = ""  # "required": the publisher's terms forbid crawling without consent
+    permission_note: str = ""
+    evidence: str = ""
+    verification: str = "unverified"
+    covers: tuple[str, ...] = ()  # other provinces reported on routinely (coverage planning)
+
+    @property
+    def needs_permission(self) -> bool:
+        """True when the publisher's stated terms require written permission to crawl."""
+        return self.permission == "required"
 
     @property
     def host(self) -> str:
@@ -169,11 +199,15 @@ def _build(raw: dict[str, Any]) -> Outlet:
             listing=d.get("listing"),
             listing_max_pages=int(d.get("listing_max_pages", 10)),
             stop_after_known_pages=int(d.get("stop_after_known_pages", 2)),
+            sitemaps_in_order=bool(d.get("sitemaps_in_order", False)),
+            wp_api=d.get("wp_api"),
         )
     except (TypeError, ValueError) as exc:
         if isinstance(exc, RegistryError):
             raise
         raise RegistryError(f"{where}: bad value in [discovery]: {exc}") from exc
+    if discovery.wp_api is not None and not str(discovery.wp_api).startswith("/"):
+        raise RegistryError(f"{where}: key 'discovery.wp_api' must be a path starting with '/'")
     if discovery.listing is not None and "{n}" not in str(discovery.listing):
         raise RegistryError(f"{where}: key 'discovery.listing' needs a {{n}} placeholder")
 
@@ -186,6 +220,24 @@ def _build(raw: dict[str, Any]) -> Outlet:
         _compile(p, f"{where} urls.skip")
         for p in _str_list(urls.get("skip", []), f"{where} urls.skip")
     )
+
+    pages = urls.get("pages")
+    if pages is not None and (not isinstance(pages, str) or "{n}" not in pages):
+        raise RegistryError(f"{where}: key 'urls.pages' must be a string with a {{n}} placeholder")
+    permission = str(raw.get("permission", ""))
+    if permission not in ("", "required"):
+        raise RegistryError(f"{where}: key 'permission' must be 'required', got {permission!r}")
+    verification = str(raw.get("verification", "unverified"))
+    if verification not in VERIFICATION:
+        raise RegistryError(
+            f"{where}: key 'verification' must be one of {VERIFICATION}, got {verification!r}"
+        )
+    covers = tuple(str(c) for c in _str_list(raw.get("covers", []), f"{where} covers"))
+    if not all(re.fullmatch(r"\d{2}", c) for c in covers):
+        raise RegistryError(f"{where}: key 'covers' must list 2-digit province codes")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise RegistryError(f"{where}: key 'enabled' must be true or false, got {enabled!r}")
 
     sel_raw = raw.get("selectors", {})
     selectors: dict[str, list[str]] = {}
@@ -223,6 +275,13 @@ def _build(raw: dict[str, Any]) -> Outlet:
         ),
         author_pattern=one("author_pattern"),
         editor_pattern=one("editor_pattern"),
+        pages=pages,
+        enabled=enabled,
+        permission=permission,
+        permission_note=" ".join(str(raw.get("permission_note", "")).split()),
+        evidence=str(raw.get("evidence", "")).strip(),
+        verification=verification,
+        covers=covers,
     )
 
 

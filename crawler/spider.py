@@ -13,7 +13,9 @@ methods (``article_request``, ``listing_links``) and hard limits on what a page 
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -27,7 +29,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.extract import extract
+from crawler.dates import parse_date
+from crawler.extract import PAGE_SEPARATOR, continuation_paragraphs, extract, join_pages
 from crawler.feeds import FeedError, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.registry import Outlet
 from crawler.urls import canonical_url
@@ -69,6 +72,7 @@ class _State:
     queued_urls: set[str] = field(default_factory=set)
     discovery_urls: set[str] = field(default_factory=set)
     best_date: dict[str, datetime] = field(default_factory=dict)
+    sitemap_queue: list[str] = field(default_factory=list)  # sitemaps_in_order: still to try
 
 
 class OutletSpider(scrapy.Spider):
@@ -109,10 +113,17 @@ class OutletSpider(scrapy.Spider):
         requests: list[scrapy.Request | None] = []
         if disc.robots_sitemaps:
             requests.append(self._discovery(outlet, "/robots.txt", self.parse_robots))
-        for path in disc.sitemaps:
-            requests.append(self._discovery(outlet, path, self.parse_sitemap))
+        if disc.sitemaps_in_order and disc.sitemaps:
+            # Which sitemap flavour the site has is unknown: try them one at a time.
+            self.state[outlet.id].sitemap_queue = list(disc.sitemaps[1:])
+            requests.append(self._root_sitemap(outlet, disc.sitemaps[0]))
+        else:
+            for path in disc.sitemaps:
+                requests.append(self._root_sitemap(outlet, path))
         for path in disc.feeds:
             requests.append(self._discovery(outlet, path, self.parse_feed))
+        if disc.wp_api:
+            requests.append(self._discovery(outlet, disc.wp_api, self.parse_wp_api))
         # The home page and the first listing page are the freshest views of a site (sitemaps
         # lag); both are always read, but listing pages are walked further only when no
         # sitemap yields articles (see _discovery_done).
@@ -147,6 +158,21 @@ class OutletSpider(scrapy.Spider):
             priority=10,
         )
 
+    def _root_sitemap(self, outlet: Outlet, path: str) -> scrapy.Request | None:
+        request = self._discovery(outlet, path, self.parse_sitemap)
+        if request is not None:
+            request.meta["root_sitemap"] = path
+        return request
+
+    def _next_sitemap(self, outlet: Outlet) -> Iterable[scrapy.Request]:
+        """After a root sitemap failed or was empty: the next one in registry order, if any."""
+        queue = self.state[outlet.id].sitemap_queue
+        while queue:
+            request = self._root_sitemap(outlet, queue.pop(0))
+            if request is not None:
+                yield request
+                return
+
     def _discovery_done(self, outlet: Outlet) -> Iterable[scrapy.Request]:
         """When every sitemap/feed request is answered, fall back to listing pages if needed."""
         st = self.state[outlet.id]
@@ -164,6 +190,8 @@ class OutletSpider(scrapy.Spider):
         request = failure.request
         outlet = self.plans[request.meta["outlet"]].outlet
         log.info("%s: discovery %s unavailable (%s)", outlet.id, request.url, _reason(failure))
+        if request.meta.get("root_sitemap"):
+            yield from self._next_sitemap(outlet)
         yield from self._discovery_done(outlet)
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
@@ -199,8 +227,16 @@ class OutletSpider(scrapy.Spider):
             )
         except FeedError as exc:
             log.info("%s: %s is not a usable sitemap: %s", outlet.id, response.url, exc)
+            if response.meta.get("root_sitemap"):
+                yield from self._next_sitemap(outlet)
             yield from self._discovery_done(outlet)
             return
+        root = response.meta.get("root_sitemap")
+        if root and entries:
+            # Record which sitemap answered (`suar runs`, crawl_run_outlets.discovery).
+            self.sink.stats[outlet.id]["discovery"].add(f"sitemap:{root}")
+        elif root:
+            yield from self._next_sitemap(outlet)
         if kind == "sitemapindex":
             newest_known = max((d for d in plan.known.values() if d), default=None)
             for entry in entries:
@@ -239,6 +275,31 @@ class OutletSpider(scrapy.Spider):
         for entry in entries:  # parse_feed caps entries like a sitemap (MAX_ENTRIES)
             url = self._same_host_url(outlet, entry.url)
             request = self.consider(outlet, url, entry.date, "feed")
+            if request is not None:
+                yield request
+        yield from self._discovery_done(outlet)
+
+    def parse_wp_api(self, response: Response) -> Iterable[scrapy.Request]:
+        """WordPress REST API posts: a JSON list of {link, modified_gmt, date_gmt}."""
+        outlet = self._outlet(response)
+        st = self.state[outlet.id]
+        try:
+            posts = json.loads(response.body[: self.settings.getint("DOWNLOAD_MAXSIZE")])
+        except ValueError as exc:
+            log.info(
+                "%s: %s is not a usable WordPress API answer: %s", outlet.id, response.url, exc
+            )
+            posts = []
+        for post in posts[: self.max_links_per_page] if isinstance(posts, list) else []:
+            link = post.get("link") if isinstance(post, dict) else None
+            if not isinstance(link, str):
+                continue
+            stamp = post.get("modified_gmt") or post.get("date_gmt")
+            date = parse_date(f"{stamp}+00:00", "WIB") if isinstance(stamp, str) else None
+            url = self._same_host_url(outlet, link)
+            if self._is_candidate(outlet, url):
+                st.sitemap_articles += 1  # a complete, dated index: no listing walk needed
+            request = self.consider(outlet, url, date, "wp-api")
             if request is not None:
                 yield request
         yield from self._discovery_done(outlet)
@@ -391,7 +452,7 @@ class OutletSpider(scrapy.Spider):
                 extracted.url = target
         if fetched != extracted.url and fetched not in aliases:
             aliases.append(fetched)
-        yield {
+        item = {
             "outlet": outlet.id,
             "extracted": extracted,
             "html": response.body,
@@ -402,6 +463,43 @@ class OutletSpider(scrapy.Spider):
             ),
             "aliases": aliases,
         }
+        more = continuation_urls(response, outlet) if outlet.pages else []
+        if more:
+            yield self._continuation(outlet, item, more)
+        else:
+            yield item
+
+    def _continuation(
+        self, outlet: Outlet, item: dict[str, Any], remaining: list[str]
+    ) -> scrapy.Request:
+        """The next page of a split article; the item is saved when the last page is in."""
+        return scrapy.Request(
+            remaining[0],
+            callback=self.parse_continuation,
+            errback=self.continuation_failed,
+            meta={"outlet": outlet.id, "item": item, "remaining": remaining[1:]},
+            priority=1,
+        )
+
+    def parse_continuation(self, response: Response) -> Iterable[Any]:
+        outlet = self._outlet(response)
+        item, remaining = response.meta["item"], response.meta["remaining"]
+        if isinstance(response, TextResponse):
+            more = continuation_paragraphs(response.body, outlet, encoding=response.encoding)
+            join_pages(item["extracted"], more)
+            item["html"] = item["html"] + PAGE_SEPARATOR + response.body
+        if remaining:
+            yield self._continuation(outlet, item, remaining)
+        else:
+            yield item
+
+    def continuation_failed(self, failure: Failure) -> Iterable[Any]:
+        """A missing page 2 must not lose page 1: save what we have, with a warning."""
+        request = failure.request
+        item = request.meta["item"]
+        item["extracted"].warnings.append(f"continuation page {request.url} failed")
+        self.sink.failure(request.meta["outlet"], request.url, None, _reason(failure))
+        yield item
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
@@ -421,3 +519,22 @@ def _reason(failure: Failure) -> str:
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+
+
+def continuation_urls(response: TextResponse, outlet: Outlet) -> list[str]:
+    """Pages 2..N of a split article, in order, from the links on page 1.
+
+    Only links to the same path whose query is exactly the outlet's ``pages`` form
+    (``page={n}``) count: the site says which pages exist, nothing is guessed.
+    """
+    form = re.escape(outlet.pages or "").replace(re.escape("{n}"), r"(\d+)")
+    here = urlsplit(response.url)
+    found: dict[int, str] = {}
+    for href in response.css("a::attr(href)").getall()[:500]:
+        target = urlsplit(response.urljoin(href))
+        if target.path != here.path or target.netloc != here.netloc:
+            continue
+        m = re.fullmatch(form, target.query)
+        if m and int(m.group(1)) >= 2:
+            found.setdefault(int(m.group(1)), target._replace(fragment="").geturl())
+    return [found[n] for n in sorted(found)][:20]

@@ -203,11 +203,25 @@ def outlets_list(ctx: click.Context, as_json: bool) -> None:
                         "province": o.province,
                         "timezone": o.timezone,
                         "platform": o.platform,
+                        "enabled": o.enabled,
+                        "permission": o.permission or None,
+                        "verification": o.verification,
+                        "evidence": o.evidence,
                     }
                 )
             )
         else:
-            click.echo(f"{o.id:<16} {o.province:>3} {o.timezone:<5} {o.base_url:<34} {o.name}")
+            state = "permission" if o.needs_permission else ("on" if o.enabled else "off")
+            click.echo(
+                f"{o.id:<18} {o.province:>3} {o.timezone:<5} {state:<10} {o.verification:<10} "
+                f"{o.base_url:<36} {o.name}"
+            )
+    if not as_json:
+        click.echo(
+            "state: on = crawled by default; off = name it with --outlet after `suar outlets "
+            "doctor`; permission = the publisher requires written permission "
+            "([crawl] permission_granted)"
+        )
 
 
 @outlets.command("check")
@@ -215,14 +229,19 @@ def outlets_list(ctx: click.Context, as_json: bool) -> None:
 @click.option(
     "--outlet", "outlet_id", help="Use this outlet's selectors (default: by host / generic)."
 )
+@click.option(
+    "--url", "page_url", help="The real URL of a saved FILE (default: its canonical / og:url)."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every field.")
 @click.pass_context
-def outlets_check(ctx: click.Context, source: str, outlet_id: str | None, as_json: bool) -> None:
+def outlets_check(
+    ctx: click.Context, source: str, outlet_id: str | None, page_url: str | None, as_json: bool
+) -> None:
     """Fetch a URL or read a saved FILE and print every field extracted from it."""
     from pipeline.check import check_page
 
     cfg = _config(ctx)
-    result = check_page(source, _registry(cfg), outlet_id, cfg.crawl)
+    result = check_page(source, _registry(cfg), outlet_id, cfg.crawl, url=page_url)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -233,6 +252,47 @@ def outlets_check(ctx: click.Context, source: str, outlet_id: str | None, as_jso
     click.echo("          body:")
     for para in result.get("paragraphs", []):
         click.echo(f"    {para}")
+
+
+@outlets.command("doctor")
+@click.option(
+    "--outlet", "outlet_ids", multiple=True, help="Outlet id (repeatable); default: config."
+)
+@click.option(
+    "--base-url", "base_urls", multiple=True, metavar="ID=URL", help="Check an outlet elsewhere."
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per outlet.")
+@click.pass_context
+def outlets_doctor(
+    ctx: click.Context, outlet_ids: tuple[str, ...], base_urls: tuple[str, ...], as_json: bool
+) -> None:
+    """Fetch one listing and one article per outlet; report, per field, whether selectors match.
+
+    Exit 1 when an outlet cannot be reached or misses its title, body or date.
+    """
+    from pipeline.check import doctor
+    from pipeline.crawl import select_outlets
+
+    cfg = _config(ctx)
+    chosen = select_outlets(
+        _registry(cfg),
+        list(outlet_ids) or cfg.crawl["outlets"],
+        _parse_base_urls(base_urls),
+        permission_granted=cfg.crawl.get("permission_granted", []),
+    )
+    reports = doctor(chosen, cfg.crawl)
+    for rep in reports:
+        if as_json:
+            click.echo(json.dumps(rep.as_dict(), ensure_ascii=False))
+            continue
+        click.echo(f"{rep.outlet:<18} {rep.status.upper():<5} {rep.article_url or ''}")
+        if rep.error:
+            click.echo(f"    {rep.error}")
+        for f in rep.fields:
+            value = (f.value or "-").replace("\n", " ")[:60]
+            click.echo(f"    {f.field:<10} {f.status:<12} {f.selector or '':<44} {value}")
+    if any(r.status == "fail" for r in reports):
+        sys.exit(1)
 
 
 # -- import / reextract --------------------------------------------------------------------

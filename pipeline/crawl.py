@@ -31,6 +31,10 @@ class UnknownOutlet(ValueError):
     """An outlet id that the registry does not know."""
 
 
+class PermissionNotGranted(ValueError):
+    """An outlet whose publisher requires written permission, and none was stated."""
+
+
 def _new_stats() -> dict[str, Any]:
     return {
         "discovered": 0,
@@ -46,19 +50,57 @@ def _new_stats() -> dict[str, Any]:
 
 
 def select_outlets(
-    registry: dict[str, Outlet], wanted: list[str] | None, base_urls: dict[str, str] | None = None
+    registry: dict[str, Outlet],
+    wanted: list[str] | None,
+    base_urls: dict[str, str] | None = None,
+    permission_granted: list[str] | None = None,
 ) -> list[Outlet]:
-    """Outlets to crawl, in registry order; ``base_urls`` serves an outlet elsewhere (demo)."""
-    ids = list(registry) if not wanted or wanted == ["all"] else wanted
+    """Outlets to crawl, in registry order; ``base_urls`` serves an outlet elsewhere (demo).
+
+    "all" means every enabled outlet whose publisher's terms allow crawling; an outlet marked
+    ``permission = "required"`` is crawled only when the operator lists it in
+    ``crawl.permission_granted`` (we respect stated terms as we respect robots.txt), or when it
+    is served from a loopback address (the demo site). Naming such an outlet explicitly
+    without that is an error, never a silent skip.
+    """
+    granted = set(permission_granted or [])
+    # A loopback address (the demo site, test fixtures) is never the publisher's server.
+    granted |= {i for i, url in (base_urls or {}).items() if _is_loopback(url)}
+    if not wanted or wanted == ["all"]:
+        ids = [
+            i for i, o in registry.items() if o.enabled and (not o.needs_permission or i in granted)
+        ]
+    else:
+        ids = wanted
     unknown = [i for i in ids if i not in registry]
     if unknown:
         raise UnknownOutlet(
             f"unknown outlet(s): {', '.join(unknown)}; known: {', '.join(registry)}"
         )
+    refused = [i for i in ids if registry[i].needs_permission and i not in granted]
+    if refused:
+        raise PermissionNotGranted(
+            f"outlet(s) {', '.join(refused)} require the publisher's written permission to crawl "
+            f"({registry[refused[0]].permission_note or 'see crawler/outlets.toml'}); once granted, "
+            "list them in [crawl] permission_granted"
+        )
     chosen = [registry[i] for i in ids]
     if base_urls:
         chosen = [o.with_base_url(base_urls[o.id]) if o.id in base_urls else o for o in chosen]
     return chosen
+
+
+def _is_loopback(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class RunRecorder:
@@ -194,7 +236,12 @@ def run_crawl(
 
     crawl_cfg = config.crawl
     registry = load_registry(registry_path or crawl_cfg["registry"] or None)
-    chosen = select_outlets(registry, outlets or crawl_cfg["outlets"], base_urls)
+    chosen = select_outlets(
+        registry,
+        outlets or crawl_cfg["outlets"],
+        base_urls,
+        permission_granted=crawl_cfg.get("permission_granted", []),
+    )
     con = db.connect_configured(config, on_wait=on_wait)
     run_id = store.start_run(con, [o.id for o in chosen])
     recorder = RunRecorder(

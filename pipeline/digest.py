@@ -159,10 +159,14 @@ def load_coordinates() -> dict[str, tuple[str, str, float, float]]:
 
 
 def registry_outlets(registry_path: str | Path | None = None) -> dict[str, str]:
-    """id -> display name of every registered outlet (those that produce nothing are listed)."""
+    """id -> display name of every enabled outlet (those that produce nothing are listed).
+
+    Outlets switched off in the registry (not yet verified on the live site) are not crawled
+    by default, so they are not reported as blind spots of the crawl.
+    """
     from crawler.registry import load_registry
 
-    return {o.id: o.name for o in load_registry(registry_path or None).values()}
+    return {o.id: o.name for o in load_registry(registry_path or None).values() if o.enabled}
 
 
 # -- collecting ----------------------------------------------------------------------------

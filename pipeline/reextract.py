@@ -10,7 +10,7 @@ from collections import Counter
 
 import duckdb
 
-from crawler.extract import extract
+from crawler.extract import extract_pages
 from crawler.registry import Outlet, generic_outlet
 from pipeline.db import sql
 from pipeline.store import ArticleRecord, save_article
@@ -28,7 +28,7 @@ def reextract(
         site = registry.get(outlet_id) or generic_outlet(url)
         try:
             html = gzip.decompress(html_gz)
-            ex = extract(html, fetched_url or url, site, encoding=encoding)
+            ex = extract_pages(html, fetched_url or url, site, encoding=encoding)
         except Exception:  # a page that cannot be re-read keeps its stored text
             counts["failed"] += 1
             continue

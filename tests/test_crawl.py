@@ -75,8 +75,17 @@ def test_first_crawl_extracts_every_field_per_outlet(site, tmp_path):
     # each discovery method did real work somewhere
     disc = dict(query(db, "SELECT outlet, discovery FROM crawl_run_outlets WHERE run_id = 1"))
     assert "sitemap" in disc["niaga_asia"]
+    # niaga's sitemaps are tried in order; the one that answered is recorded
+    assert "sitemap:/sitemap_index.xml" in disc["niaga_asia"]
     assert "feed" in disc["jubi"]
+    assert "wp-api" in disc["siwalima"]  # WordPress REST API /wp-json/wp/v2/posts
     assert disc["serambinews"] == ["listing"]
+    # Tribun: /sitemap.xml is an index of per-section sitemaps; /rss (home links) is not read
+    assert "sitemap:/sitemap.xml" in disc["tribun_kaltim"] and "feed" not in disc["tribun_kaltim"]
+    tribun_paths = [p for (o, p, _s) in site.request_log if o == "tribun_kaltim"]
+    assert "/news/sitemap_web.xml" in tribun_paths and "/rss" not in tribun_paths
+    # a split article: page 2 fetched once and joined (the body check above holds the text)
+    assert sum(p.endswith("?page=2") for p in tribun_paths) == 1
     # raw HTML is kept, compressed, for re-extraction
     assert query(db, "SELECT count(*) FROM article_html")[0][0] == len(expected)
 
@@ -329,3 +338,31 @@ def test_an_outlet_added_by_url_alone_crawls_through_the_generic_path(site, tmp_
         assert title in expected
         assert published == expected[title]["published_at"]
         assert expected[title]["paragraphs"][-1] in body
+
+
+def test_sitemaps_tried_in_order_record_the_one_that_answered(site, tmp_path):
+    registry = (REPO / "crawler" / "outlets.toml").read_text(encoding="utf-8")
+    order = 'sitemaps = ["/sitemap_index.xml", "/wp-sitemap.xml", "/sitemap.xml"]'
+    assert order in registry
+    copy = tmp_path / "outlets.toml"
+    copy.write_text(
+        registry.replace(
+            order,
+            'sitemaps = ["/sitemap.xml", "/wp-sitemap.xml", "/sitemap_index.xml"]\n'
+            "robots_sitemaps = false",
+        ),
+        encoding="utf-8",
+    )
+    db = tmp_path / "c.duckdb"
+    env = {**FAST, "SUAR_CRAWL_REGISTRY": str(copy)}
+    run_suar(*crawl_args(site, db), "--outlet", "niaga_asia", env=env)
+    asked = [
+        p
+        for (o, p, _s) in site.request_log
+        if o == "niaga_asia" and p in ("/sitemap.xml", "/wp-sitemap.xml", "/sitemap_index.xml")
+    ]
+    assert asked == ["/sitemap.xml", "/wp-sitemap.xml", "/sitemap_index.xml"]  # one at a time
+    (disc,) = query(db, "SELECT discovery FROM crawl_run_outlets WHERE outlet = 'niaga_asia'")[0]
+    assert "sitemap:/sitemap_index.xml" in disc and "sitemap:/sitemap.xml" not in disc
+    stored = query(db, "SELECT count(*) FROM articles WHERE outlet = 'niaga_asia'")[0][0]
+    assert stored == sum(e["outlet"] == "niaga_asia" for e in site.expected_articles())

@@ -28,9 +28,9 @@ def test_real_registry_loads_with_template_merge(registry):
     # the outlet's own [clean] keys sit beside the template's
     assert niaga.dateline is not None and niaga.author_pattern is not None
     assert any(p.search("Tag: Samarinda") for p in niaga.footer)
-    # kalbaronline overrides body selectors and article pattern, keeps template title
+    # kalbaronline (a gmr- theme) keeps the template's .entry-content, overrides the URLs
     kalbar = registry["kalbaronline"]
-    assert kalbar.selectors["body"] == [".td-post-content", ".entry-content"]
+    assert kalbar.selectors["body"][0] == ".entry-content"
     assert kalbar.selectors["title"][-1] == "h1"
     assert kalbar.is_article_url("https://kalbaronline.com/2025/01/02/banjir-pontianak/")
     assert not kalbar.is_article_url("https://kalbaronline.com/banjir-pontianak/")
@@ -42,8 +42,17 @@ def test_article_url_rules(registry):
     assert not niaga.is_article_url("https://www.niaga.asia/tag/samarinda/")
     assert not niaga.is_article_url("https://www.niaga.asia/foto-banjir.jpg")
     tribun = registry["tribun_kaltim"]
-    assert tribun.is_article_url("https://kaltim.tribunnews.com/2025/09/02/warga-demo")
-    assert not tribun.is_article_url("https://kaltim.tribunnews.com/2025/09/02/warga-demo?page=2")
+    # current regional URLs /{section}/{id}/{slug}; the flagship's /{section}/YYYY/MM/DD/{slug}
+    assert tribun.is_article_url("https://kaltim.tribunnews.com/news/1161767/warga-demo")
+    assert registry["serambinews"].is_article_url(
+        "https://aceh.tribunnews.com/nanggroe/1036826/warga-demo"
+    )
+    assert tribun.is_article_url("https://kaltim.tribunnews.com/news/2025/09/02/warga-demo")
+    assert tribun.is_article_url("https://kaltim.tribunnews.com/2019/09/02/warga-demo")  # archive
+    assert not tribun.is_article_url("https://kaltim.tribunnews.com/news/1161767/warga-demo?page=2")
+    assert not tribun.is_article_url("https://kaltim.tribunnews.com/tag/1161767/warga-demo")
+    assert not tribun.is_article_url("https://kaltim.tribunnews.com/")
+    assert tribun.pages == "page={n}" and tribun.discovery.feeds == ()  # /rss: home links only
     antara = registry["antara_kaltim"]
     assert antara.is_article_url("https://kaltim.antaranews.com/berita/12345/posko-pemilu")
     assert not antara.is_article_url("https://kaltim.antaranews.com/terkini/2")
@@ -125,3 +134,84 @@ def test_duplicate_id_and_bad_toml(tmp_path):
         load_registry(_write(tmp_path, dup))
     with pytest.raises(RegistryError, match="invalid TOML"):
         load_registry(_write(tmp_path, "[[outlet]\nid = 1"))
+
+
+def test_thirty_outlets_cover_every_conflict_prone_province(registry):
+    assert len(registry) >= 30
+    # each Papua province, Maluku, Maluku Utara, Aceh, Sulteng, Kalbar, Kalteng, NTT, NTB,
+    # Jawa Timur (Madura), Sumut, Riau, plus Kalimantan Timur
+    wanted = {"91", "92", "93", "94", "95", "96", "81", "82", "11", "72", "61", "62", "53",
+              "52", "35", "12", "14", "64"}  # fmt: skip
+    home = {o.province for o in registry.values()}
+    covered = home | {c for o in registry.values() for c in o.covers}
+    assert wanted <= covered, wanted - covered
+    assert wanted - {"95"} <= home  # Papua Pegunungan: covered by Papua-wide outlets only
+    assert sum(o.province == "64" for o in registry.values()) >= 4
+    for o in registry.values():
+        assert o.evidence, f"{o.id} records no evidence"
+        assert o.verification in ("evidence", "template", "unverified")
+        # nothing unverified is crawled by default
+        assert o.verification != "unverified" or not o.enabled, o.id
+    tribun_hosts = [o for o in registry.values() if o.platform.startswith("tribun")]
+    assert len(tribun_hosts) >= 10 and all(o.pages for o in tribun_hosts)
+
+
+def test_permission_key_and_antara_requires_it(registry):
+    antara = [o for o in registry.values() if o.platform.startswith("antara")]
+    assert len(antara) >= 5
+    assert all(o.needs_permission and o.permission_note for o in antara)
+    assert "written permission" in registry["antara_kaltim"].permission_note
+    assert not registry["niaga_asia"].needs_permission
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('timezone = "WITA"', 'timezone = "WITA"\npermission = "maybe"', "'permission'"),
+        ('timezone = "WITA"', 'timezone = "WITA"\nverification = "sure"', "'verification'"),
+        ('timezone = "WITA"', 'timezone = "WITA"\nenabled = "no"', "'enabled'"),
+        ('timezone = "WITA"', 'timezone = "WITA"\ncovers = ["Papua"]', "'covers'"),
+        ('extends = "wp"', 'extends = "wp"\n[outlet.urls]\npages = "page=2"', "'urls.pages'"),
+    ],
+)
+def test_new_keys_are_validated(tmp_path, old, new, message):
+    with pytest.raises(RegistryError) as err:
+        load_registry(_write(tmp_path, GOOD.replace(old, new)))
+    assert message in str(err.value) and "'a'" in str(err.value)
+
+
+def test_permission_rule_when_choosing_outlets(registry):
+    from pipeline.crawl import PermissionNotGranted, select_outlets
+
+    default = [o.id for o in select_outlets(registry, ["all"])]
+    assert "niaga_asia" in default and "antara_kaltim" not in default
+    assert all(registry[i].enabled and not registry[i].needs_permission for i in default)
+    granted = [
+        o.id for o in select_outlets(registry, ["all"], permission_granted=["antara_kaltim"])
+    ]
+    assert "antara_kaltim" in granted and "antara_aceh" not in granted
+    with pytest.raises(PermissionNotGranted, match="antara_kaltim.*permission_granted"):
+        select_outlets(registry, ["niaga_asia", "antara_kaltim"])
+    # a mirror on the internet is still the publisher's content: refused
+    with pytest.raises(PermissionNotGranted):
+        select_outlets(registry, ["antara_kaltim"], {"antara_kaltim": "https://mirror.example.org"})
+    # the demo site / test fixtures on loopback are not the publisher's server
+    (local,) = select_outlets(
+        registry, ["antara_kaltim"], {"antara_kaltim": "http://127.0.0.14:81"}
+    )
+    assert local.base_url == "http://127.0.0.14:81"
+    # a disabled (unverified) outlet can still be named explicitly
+    assert [o.id for o in select_outlets(registry, ["tribun_papua"])] == ["tribun_papua"]
+
+
+def test_crawl_of_an_outlet_without_permission_is_one_clear_line(tmp_path):
+    from tests.conftest import run_suar
+
+    db = tmp_path / "x.duckdb"
+    proc = run_suar("--db", str(db), "crawl", "--outlet", "antara_kaltim", check=False)
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "written permission" in line and "permission_granted" in line
+    env = {"SUAR_CRAWL_PERMISSION_GRANTED": "antara_kaltim", "SUAR_CRAWL_OUTLETS": "x"}
+    proc = run_suar("--db", str(db), "config", env=env)
+    assert '"antara_kaltim"' in proc.stdout

@@ -66,14 +66,14 @@ class Article:
     def lastmod(self) -> datetime:
         return self.modified or self.published
 
-    def path(self, structure: str, outlet: str) -> str:
+    def path(self, structure: str, outlet: str, section: str = "news") -> str:
         """Canonical URL path, following each outlet's [urls].article pattern."""
         d = self.published
-        if structure == "tribun":
-            return f"/{d:%Y/%m/%d}/{self.slug}"
+        if structure == "tribun":  # regional Tribun sites: /{section}/{id}/{slug}
+            return f"/{section}/{self.num}/{self.slug}"
         if structure == "antara":
             return f"/berita/{self.num}/{self.slug}"
-        if structure == "jubi":
+        if outlet == "jubi":
             return f"/{self.desk}/{d:%Y}/{self.slug}/"
         if outlet == "kalbaronline":
             return f"/{d:%Y/%m/%d}/{self.slug}/"
@@ -195,7 +195,7 @@ class _Outlet:
         self.reindex()
 
     def path_of(self, a: Article) -> str:
-        return a.path(self.structure, self.id)
+        return a.path(self.structure, self.id, self.cfg.get("section", "news"))
 
     def reindex(self) -> None:
         self.articles.sort(key=lambda a: a.published, reverse=True)
@@ -405,10 +405,31 @@ class DemoSite:
             "popular": [{"path": out.path_of(a), "title": a.title} for a in out.articles[:4]],
         }
 
-    def _body(self, out: _Outlet, a: Article, broken: bool) -> list[Markup]:
+    @staticmethod
+    def page_split(out: _Outlet, a: Article) -> list[tuple[int, int]]:
+        """Tribun splits long articles over ?page=N: paragraph ranges per page."""
+        n = len(a.paragraphs)
+        if out.structure != "tribun" or n < 5:
+            return [(0, n)]
+        half = (n + 1) // 2
+        return [(0, half), (half, n)]
+
+    def _body(self, out: _Outlet, a: Article, broken: bool, page: int = 1) -> list[Markup]:
         close = "" if broken else "</p>"
         parts: list[str] = []
+        pages = self.page_split(out, a)
+        start, end = pages[page - 1] if page else (0, len(a.paragraphs))
+        if out.structure == "tribun" and page <= 1:
+            points = "".join(
+                f"<li>{html.escape(p.split('. ')[0][:140])}</li>" for p in a.paragraphs[:2]
+            )
+            parts.append(
+                '<blockquote class="summary-article"><h4>Ringkasan Berita:</h4>'
+                f"<ul>{points}</ul></blockquote>"
+            )
         for i, text in enumerate(a.paragraphs):
+            if not start <= i < end:
+                continue
             esc = html.escape(text, quote=False)
             if i == 0 and a.dateline:
                 prefix = out.cfg["dateline"].format(place=a.dateline).rstrip()
@@ -424,11 +445,36 @@ class DemoSite:
                         )
                     elif out.structure == "antara":
                         parts.append(f'<p class="baca-juga">Baca juga: {link}</p>')
-                    elif out.structure == "wordpress":
+                    elif out.structure in ("wordpress", "gmr"):
                         parts.append(f"<p><strong>Baca juga:</strong> {link}</p>")
             if broken and i == 2:
                 parts.append("<span class='quote'><em>")  # never closed
                 parts.append("</span></b>")  # stray closers
+        if out.cfg.get("editor_line") and a.editor:
+            parts.append(f"<p>{html.escape(out.cfg['editor_line'].format(editor=a.editor))}</p>")
+        if out.structure == "antara":
+            # The real footer is glued: 'Pewarta: XEditor: Y Copyright © ANTARA 2026', then the
+            # publisher's notice against crawling without written permission.
+            parts.append(
+                f'<p class="text-muted mt-2 small">Pewarta: {html.escape(a.author)}'
+                f"<span>Editor: {html.escape(a.editor or '')}</span> Copyright &copy; ANTARA 2026</p>"
+            )
+            parts.append(
+                '<p class="text-muted small">Dilarang keras mengambil konten, melakukan crawling '
+                "atau pengindeksan otomatis untuk AI di situs web ini tanpa izin tertulis dari "
+                "Kantor Berita ANTARA.</p>"
+            )
+        if out.structure == "tribun" and page < len(pages) and page:
+            links = "".join(
+                f'<a href="{out.path_of(a)}?page={k}">{k}</a>' for k in range(1, len(pages) + 1)
+            )
+            parts.append(
+                f'<div class="paging">{links}<a href="{out.path_of(a)}?page=all">Semua</a></div>'
+            )
+        elif out.structure == "tribun":
+            parts.append(
+                f"<p>Artikel ini telah tayang di {html.escape(out.name)} dengan judul {html.escape(a.title)}</p>"
+            )
         if out.id == "niaga_asia":
             parts.append(
                 f"<p>Penulis: {html.escape(a.author)} | Editor: {html.escape(a.editor or '')}</p>"
@@ -448,11 +494,26 @@ class DemoSite:
             "dateModified": a.lastmod.isoformat(),
             "author": {"@type": "Person", "name": a.author},
             "publisher": {"@type": "Organization", "name": out.name},
+            **self._jsonld_people(out, a),
             "articleSection": a.category,
             "keywords": ", ".join(a.tags),
             "mainEntityOfPage": out.base + out.path_of(a),
         }
         return Markup(json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
+
+    @staticmethod
+    def _jsonld_people(out: _Outlet, a: Article) -> dict[str, Any]:
+        """Who the real CMSs name in JSON-LD (registry evidence, issue 18)."""
+        if out.structure == "tribun":  # a list of authors
+            return {"author": [{"@type": "Person", "name": a.author}]}
+        if out.structure == "antara":  # author.name is the editor; the reporter is creator
+            return {
+                "author": {"@type": "Person", "name": a.editor or "Redaksi"},
+                "creator": {"@type": "Person", "name": a.author},
+            }
+        if out.cfg.get("account_author"):  # the CMS account, not the reporter
+            return {"author": {"@type": "Person", "name": out.cfg["account_author"]}}
+        return {}
 
     def _article_ctx(self, out: _Outlet, a: Article) -> dict[str, Any]:
         path = out.path_of(a)
@@ -466,6 +527,7 @@ class DemoSite:
             "title": a.title,
             "summary": a.paragraphs[0][:150],
             "author": a.author,
+            "meta_author": out.cfg.get("account_author") or a.author,
             "author_slug": slugify(a.author),
             "editor": a.editor,
             "editor_slug": slugify(a.editor or ""),
@@ -478,10 +540,12 @@ class DemoSite:
             "related": [{"path": out.path_of(b), "title": b.title} for b in related if b is not a],
         }
 
-    def render_article(self, out: _Outlet, a: Article, charset: str = "utf-8") -> str:
+    def render_article(
+        self, out: _Outlet, a: Article, charset: str = "utf-8", page: int = 1
+    ) -> str:
         broken = self._is_case("broken_html", out, a)
         ctx = self._article_ctx(out, a)
-        ctx["body"] = self._body(out, a, broken)
+        ctx["body"] = self._body(out, a, broken, page)
         ctx["jsonld"] = self._jsonld(out, a)
         page = self.env.get_template(f"{out.structure}.html").render(
             a=ctx, site=self._site_ctx(out), page_title=a.title, charset=charset
@@ -639,8 +703,15 @@ class DemoSite:
                 f"<updated>{updated.isoformat()}</updated>\n{entries}</feed>\n"
             )
             return body, "application/atom+xml; charset=utf-8"
+        home = out.structure == "tribun"  # Tribun's /rss links every item to the home page
         rows = [
-            (a.title, out.base + out.path_of(a), a.published, a.paragraphs[0][:200]) for a in items
+            (
+                a.title,
+                out.base + ("/" if home else out.path_of(a)),
+                a.published,
+                a.paragraphs[0][:200],
+            )
+            for a in items
         ]
         if fail:
             rows.insert(1, ("Halaman gangguan", out.base + fail["path"], items[0].published, "-"))
@@ -675,6 +746,7 @@ class DemoSite:
             "yoast_sitemap": "/sitemap_index.xml",
             "wp_sitemap": "/wp-sitemap.xml",
             "sitemap": "/sitemap.xml",
+            "tribun_sitemap": "/sitemap.xml",
             "news_sitemap": "/sitemap/news.xml",
         }
         lines += [f"Sitemap: {out.base}{p}" for k, p in maps.items() if k in disc]
@@ -734,10 +806,31 @@ class DemoSite:
                 return ok(self._index([(out.base + n, None) for n in names]), xml_type)
             if path in names:
                 return ok(self._urlset(chunks[names.index(path)]), xml_type)
+        if "tribun_sitemap" in disc:
+            # /sitemap.xml: an index of per-section sitemap_news.xml (recent) / sitemap_web.xml
+            section = out.cfg.get("section", "news")
+            news, web = f"/{section}/sitemap_news.xml", f"/{section}/sitemap_web.xml"
+            if path == "/sitemap.xml":
+                return ok(self._index([(out.base + news, None), (out.base + web, None)]), xml_type)
+            if path == news:
+                return ok(self._urlset(self._sitemap_urls(out)[: self.per_page]), xml_type)
+            if path == web:
+                return ok(self._urlset(self._sitemap_urls(out)), xml_type)
         if "sitemap" in disc and path == "/sitemap.xml":
             return ok(self._urlset(self._sitemap_urls(out)), xml_type)
         if "news_sitemap" in disc and path == "/sitemap/news.xml":
             return ok(self.render_news_sitemap(out), xml_type)
+        if "wp_api" in disc and path == "/wp-json/wp/v2/posts":
+            # WordPress REST API: newest first, GMT stamps without an offset (as WordPress does)
+            posts = [
+                {
+                    "link": out.base + out.path_of(a),
+                    "date_gmt": a.published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "modified_gmt": a.lastmod.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                }
+                for a in out.articles
+            ]
+            return ok(json.dumps(posts), "application/json; charset=UTF-8")
         if "feed" in disc and path == out.cfg["feed_path"]:
             body, ctype = self.render_feed(out)
             return ok(body, ctype)
@@ -790,6 +883,12 @@ class DemoSite:
                 "text/html; charset=windows-1252",
                 text.encode("cp1252", "xmlcharrefreplace"),
             )
+        m = re.fullmatch(r"page=(\d+|all)", query)
+        if out.structure == "tribun" and m:
+            n = 0 if m.group(1) == "all" else int(m.group(1))
+            if n > len(self.page_split(out, a)):
+                return not_found
+            return ok(self.render_article(out, a, page=n))
         return ok(self.render_article(out, a))
 
 
