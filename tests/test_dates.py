@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from crawler.dates import find_text_dates, parse_date
+from nlp.dates import find_text_dates, parse_date
 
 WIB, WITA, WIT = (timezone(timedelta(hours=h)) for h in (7, 8, 9))
 REF = datetime(2023, 7, 10, 12, 0, tzinfo=WIB)

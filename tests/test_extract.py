@@ -8,8 +8,8 @@ import pytest
 
 from crawler.clean import clean_body, clean_paragraphs, split_footer
 from crawler.extract import Extracted, decode_html, extract
-from crawler.lang import detect_language
 from crawler.registry import load_registry
+from nlp.lang import detect_language
 
 FIX = Path(__file__).parent / "fixtures" / "extract"
 WITA, WIT = timezone(timedelta(hours=8)), timezone(timedelta(hours=9))
