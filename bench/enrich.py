@@ -118,8 +118,9 @@ CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from nlp.annotate import enrich_articles
+from crawler.registry import outlet_lexicon
 from nlp.pipeline import build_nlp
-nlp = build_nlp(ner_backend=sys.argv[2] or None)
+nlp = build_nlp(ner_backend=sys.argv[2] or None, outlets=outlet_lexicon())
 load = time.perf_counter() - t0
 arts = json.load(open(sys.argv[1], encoding="utf-8"))
 enrich_articles(arts[:20], nlp)  # warm caches (lexicons, gazetteer, lingua)

@@ -27,10 +27,12 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from crawler.clean import clean_paragraphs, normalise_space, rules, split_footer
-from crawler.dates import find_text_dates, parse_date
-from crawler.lang import detect_language
-from crawler.registry import Outlet
+from crawler.registry import Outlet, outlet_lexicon
 from crawler.urls import canonical_url
+from nlp.dateline import find_dateline, is_tagline
+from nlp.dates import find_text_dates, parse_date
+from nlp.lang import detect_language
+from nlp.outlets import OutletLexicon
 
 _DATA = Path(__file__).with_name("data") / "extract.toml"
 _ARTICLE_TYPES = {
@@ -47,7 +49,6 @@ _ARTICLE_TYPES = {
 @lru_cache(maxsize=1)
 def _config() -> dict[str, Any]:
     data = tomllib.loads(_DATA.read_text(encoding="utf-8"))
-    data["_datelines"] = [re.compile(p) for p in data["datelines"]["patterns"]]
     return data
 
 
@@ -283,28 +284,41 @@ def _clean_title(title: str | None, page: _Page, outlet: Outlet | None, url: str
     return title or None
 
 
+@lru_cache(maxsize=1)
+def _outlets() -> OutletLexicon:
+    """The registry's outlet names, to tell the outlet from the place in a dateline."""
+    return outlet_lexicon()
+
+
 def _dateline(paragraphs: list[str], outlet: Outlet | None) -> tuple[str | None, str | None]:
     """Find and remove the dateline prefix; returns (place, raw prefix).
 
-    The dateline opens the story, so short paragraphs before it (a repeated title, a kicker,
-    a date line, a photo caption) are page furniture and are dropped from `paragraphs`.
+    The detector is nlp.dateline (the one the NLP uses), with the outlet's own pattern
+    (registry ``clean.dateline``) tried first. The dateline opens the story, so short
+    paragraphs before it (a repeated title, a kicker, a date line, a photo caption, a site
+    slogan) are page furniture and are dropped from `paragraphs`. An outlet-only opener
+    ('TRIBUNKALTIM.CO - ') is stripped with no place.
     """
     cfg = _config()["datelines"]
-    patterns = [outlet.dateline] if outlet and outlet.dateline else _config()["_datelines"]
+    extra = (outlet.dateline,) if outlet and outlet.dateline else ()
     for k, para in enumerate(paragraphs[: cfg["search_paragraphs"]]):
         if k and (
             len(paragraphs[k - 1].split()) > cfg["max_furniture_words"]
             or len(" ".join(paragraphs[:k]).split()) > cfg["max_furniture_total"]
         ):
             break  # real text came first: the story has started without a dateline
-        for pat in patterns:
-            m = pat.match(para)
-            if not m or not para[m.end() :].strip():
-                continue
-            place = m.groupdict().get("place") or (m.group(1) if m.groups() else None)
-            paragraphs[k] = para[m.end() :].strip()
-            del paragraphs[:k]
-            return (normalise_space(place).strip(" ,.") if place else None), m.group(0).strip()
+        lines = para.split("\n")
+        while len(lines) > 1 and is_tagline(lines[0]):
+            lines.pop(0)  # 'Papua No. 1 News Portal | Jubi' on the dateline's own paragraph
+        first = lines[0]
+        found = find_dateline(first, _outlets(), max_lines=1, extra=extra)
+        if found is None or not first[found.end :].strip():
+            continue
+        lines[0] = first[found.end :].lstrip(" -–—:")
+        paragraphs[k] = "\n".join(lines).strip()
+        del paragraphs[:k]
+        place = normalise_space(found.place).strip(" ,.") if found.place else None
+        return place, first[: found.end].strip()
     return None, None
 
 
@@ -437,7 +451,8 @@ def extract(
     if raw_title != res.title:
         body = _drop_furniture_lines(body, raw_title, tz)
     res.paragraphs = [p for p in body if p]
-    res.published_at = _first_date(page, sels("published"), tz, reference)
+    formats = outlet.date_formats if outlet else ()
+    res.published_at = _first_date(page, sels("published"), tz, reference, formats)
     if res.published_at is None:
         found = _generic_date(text)
         res.published_at = parse_date(found, tz, reference) if found else None
@@ -445,7 +460,7 @@ def extract(
             res.warnings.append("published date from htmldate (time of day may be missing)")
     if res.published_at is None:
         res.warnings.append("no published date")
-    res.modified_at = _first_date(page, sels("modified"), tz, reference)
+    res.modified_at = _first_date(page, sels("modified"), tz, reference, formats)
 
     r = rules()
     author_pats = ([outlet.author_pattern] if outlet and outlet.author_pattern else []) + list(
@@ -520,12 +535,16 @@ def join_pages(res: Extracted, more: Sequence[str]) -> Extracted:
 
 
 def _first_date(
-    page: _Page, selectors: Sequence[str], tz: str, reference: datetime | None
+    page: _Page,
+    selectors: Sequence[str],
+    tz: str,
+    reference: datetime | None,
+    formats: Sequence[str] = (),
 ) -> datetime | None:
     """The first selector value that parses as a date (an unparseable one does not stop us)."""
     for s in selectors:
         for value in page.values(s)[:3]:
-            parsed = parse_date(value, tz, reference)
+            parsed = parse_date(value, tz, reference, formats)
             if parsed is not None:
                 return parsed
     return None

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from crawler.dates import parse_date
+from nlp.dates import parse_date
 
 MAX_ENTRIES = 50_000  # the sitemap protocol's own per-file limit
 

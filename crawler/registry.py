@@ -4,6 +4,11 @@ Why a registry: one generic spider serves every outlet, so everything that diffe
 sites (start points, URL shapes, selectors, datelines, byline formats) must live in data.
 Malformed entries fail loudly at load time (`RegistryError` naming outlet and key) rather
 than silently producing an empty crawl days later.
+
+The registry is also the one place that knows outlets for the NLP: `outlet_lexicon()` turns
+the crawled outlets plus the non-crawled ones in crawler/data/known_outlets.toml into a plain
+`nlp.outlets.OutletLexicon` (names that are not place mentions, dateline names, domain ->
+home province), which the caller hands to `nlp.pipeline.get_nlp(outlets=...)`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from nlp.outlets import OutletLexicon
+
 DEFAULT_PATH = Path(__file__).with_name("outlets.toml")
+KNOWN_OUTLETS_PATH = Path(__file__).with_name("data") / "known_outlets.toml"
 TIMEZONES = ("WIB", "WITA", "WIT")
 SELECTOR_FIELDS = ("title", "body", "published", "modified", "author", "editor", "tags", "category")
 _REQUIRED = ("id", "base_url", "province", "timezone")
@@ -34,13 +42,15 @@ _KNOWN_TOP = {
     "platform",
     "extends",
     "notes",
-    "hooks",
     "enabled",
     "permission",
     "permission_note",
     "evidence",
     "verification",
     "covers",
+    "names",
+    "domains",
+    "date_formats",
     *_TABLES,
 }
 
@@ -78,7 +88,9 @@ class Outlet:
     timezone: str
     platform: str = ""
     notes: str = ""
-    hooks: str | None = None
+    names: tuple[str, ...] = ()  # other ways the outlet is written (datelines, running text)
+    domains: tuple[str, ...] = ()  # further web domains besides base_url's host
+    date_formats: tuple[str, ...] = ()  # strptime formats tried first on this outlet's dates
     discovery: Discovery = field(default_factory=Discovery)
     article_patterns: tuple[re.Pattern[str], ...] = ()
     skip_patterns: tuple[re.Pattern[str], ...] = ()
@@ -165,6 +177,14 @@ def _merge(template: dict[str, Any], outlet: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+def _date_formats(value: Any, where: str) -> tuple[str, ...]:
+    formats = tuple(_str_list(value, f"{where} date_formats"))
+    for fmt in formats:
+        if "%" not in fmt:
+            raise RegistryError(f"{where}: date_formats entry {fmt!r} has no strptime directive")
+    return formats
 
 
 def _build(raw: dict[str, Any]) -> Outlet:
@@ -262,7 +282,9 @@ def _build(raw: dict[str, Any]) -> Outlet:
         timezone=tz,
         platform=str(raw.get("platform", "")),
         notes=str(raw.get("notes", "")).strip(),
-        hooks=raw.get("hooks"),
+        names=tuple(_str_list(raw.get("names", []), f"{where} names")),
+        domains=tuple(d.lower() for d in _str_list(raw.get("domains", []), f"{where} domains")),
+        date_formats=_date_formats(raw.get("date_formats", []), where),
         discovery=discovery,
         article_patterns=article,
         skip_patterns=skip,
@@ -363,4 +385,51 @@ def outlet_for_url(url: str, registry: dict[str, Outlet]) -> Outlet | None:
     for outlet in registry.values():
         if _bare_host(outlet.netloc) == host and ":" not in netloc:
             return outlet
+    return None
+
+
+def outlet_lexicon(
+    registry: dict[str, Outlet] | None = None, known_path: Path | None = None
+) -> OutletLexicon:
+    """What the NLP needs to know about outlets, from the registry plus known_outlets.toml.
+
+    Crawled outlets contribute their ``name`` and ``names`` (as outlet names and dateline
+    names) and their domains (base_url's host and ``domains``) with their home province.
+    """
+    registry = load_registry() if registry is None else registry
+    path = Path(known_path) if known_path is not None else KNOWN_OUTLETS_PATH
+    try:
+        known = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{path}: invalid TOML: {exc}") from exc
+    names = list(_str_list(known.get("not_places", []), f"{path} not_places"))
+    dateline = list(_str_list(known.get("dateline", []), f"{path} dateline"))
+    domains = dict(known.get("domains", {}))
+    for outlet in registry.values():
+        own = [outlet.name, *outlet.names]
+        names += own
+        dateline += own
+        for host in (_bare_host(outlet.host), *outlet.domains):
+            if host and outlet.province:
+                domains.setdefault(host, outlet.province)
+    for domain, prov in domains.items():
+        if not isinstance(prov, str) or not (prov == "*" or re.fullmatch(r"\d{2}", prov)):
+            raise RegistryError(f"{path}: domain {domain!r}: province must be a code or '*'")
+    return OutletLexicon(
+        names=tuple(dict.fromkeys(names)),
+        dateline_names=tuple(dict.fromkeys(dateline)),
+        domains=tuple(sorted(domains.items())),
+    )
+
+
+def home_province(
+    registry: dict[str, Outlet], outlet: str | None = None, url: str | None = None
+) -> str | None:
+    """Home province of the article's outlet: a registry id, else the outlet serving the URL."""
+    if outlet and outlet in registry:
+        return registry[outlet].province
+    if url:
+        found = outlet_for_url(url, registry)
+        if found is not None:
+            return found.province
     return None

@@ -29,7 +29,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.dates import parse_date
+from nlp.dates import parse_date
 from crawler.extract import PAGE_SEPARATOR, continuation_paragraphs, extract, join_pages
 from crawler.feeds import FeedError, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.registry import Outlet

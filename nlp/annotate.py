@@ -15,17 +15,24 @@ Decisions:
 - Offsets are character offsets into ``title + "\\n" + text`` (also when the title is empty),
   so ``(title + "\\n" + text)[start:end]`` is the mention. Evidence objects are
   ``{"sentence", "cue", "start", "end"}`` with the cue's offsets.
-- Only Indonesian text is enriched (crawler.lang.detect_language). Any other language (or
-  text too short to tell: 'unknown') gets its code in ``language`` and empty results:
-  no regions/entities/topics, escalation level null, magnitudes null.
+- Input fields: ``id`` and ``text`` (or its synonym ``body``) are required; ``title``,
+  ``url`` and ``outlet`` are optional, and so is what a caller already knows about the
+  article: ``language`` (ISO 639-1; detected with nlp.lang when absent), ``dateline`` (the
+  dateline place a crawler stripped from the body; read as if it opened the body, see
+  nlp.regions.link_regions) and ``home_province`` (the outlet's home province code).
+- Only Indonesian text is enriched. Any other language (or text too short to tell:
+  'unknown') gets its code in ``language`` and empty results: no regions/entities/topics,
+  escalation level null, magnitudes null.
 - Entities are persons, organisations and places that are not administrative units: a LOC
   that overlaps a region mention is reported under ``regions`` only. Bylines (Penulis,
   Editor, Pewarta) are kept as PER, as the seed gold lists them, with ``actor_class`` null:
   they are not actors.
 - The outlet's home province (weak evidence for the primary region, used only when the text
-  names no place) comes from the crawler registry (outlet id or URL), else from the outlet
-  or URL domain (nlp/data/regions/outlet_domains.tsv).
-- A malformed input line (not JSON, not an object, no ``id``, ``text`` not a string) is
+  names no place) is the input's ``home_province``; without it, the outlet or URL domain in
+  the outlet lexicon the pipeline was given (nlp.outlets; `suar annotate` passes the
+  registry's and fills ``home_province`` from it). nlp never reads the registry itself.
+- A malformed input line (not JSON, not an object, no ``id``, no ``text``/``body``, a field
+  of the wrong type, a ``home_province`` that is not a 2-digit code) is
   reported on stderr with its line number and answered, in its place, by
   ``{"id": <id or null>, "line": <n>, "error": "<why>"}``, so output line k still answers
   input article k. Blank lines are skipped. The command exits 1 when any line was malformed.
@@ -39,14 +46,17 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from nlp.lang import detect_language
+from nlp.outlets import NO_OUTLETS, OutletLexicon, outlets_of
 
 MAGNITUDE_FIELDS = ("killed", "injured", "arrested", "crowd")
 REGION_KEYS = ("code", "name", "level", "province_code", "text", "start", "end")
@@ -63,32 +73,19 @@ def article_text(title: str | None, text: str | None) -> str:
     return f"{title or ''}\n{text or ''}"
 
 
-@lru_cache(maxsize=1)
-def _registry() -> dict:
-    try:
-        from crawler.registry import load_registry
-
-        return load_registry()
-    except Exception:  # a broken registry must not stop annotation; domains still work
-        return {}
-
-
-def outlet_home_province(outlet: str | None, url: str | None = None) -> str | None:
-    """Home province code of the article's outlet (registry id, URL, or domain), or None."""
-    from crawler.registry import outlet_for_url
+def outlet_home_province(
+    outlet: str | None, url: str | None = None, outlets: OutletLexicon = NO_OUTLETS
+) -> str | None:
+    """Home province code from the outlet's domain (outlet or URL) in the lexicon, or None."""
     from nlp.regions import outlet_province
 
-    registry = _registry()
-    if outlet and outlet in registry:
-        return registry[outlet].province
-    if url and registry:
-        found = outlet_for_url(url, registry)
-        if found is not None:
-            return found.province
     if outlet and "." in outlet:
-        return outlet_province(outlet)
+        found = outlet_province(outlet, outlets)
+        if found is not None:
+            return found
     if url:
-        return outlet_province(urlsplit(url if "://" in url else "https://" + url).hostname)
+        host = urlsplit(url if "://" in url else "https://" + url).hostname
+        return outlet_province(host, outlets)
     return None
 
 
@@ -100,11 +97,16 @@ def validate_article(obj: Any) -> dict[str, Any]:
         raise MalformedArticle("missing 'id'")
     if not isinstance(obj.get("id"), str | int):
         raise MalformedArticle("'id' must be a string or a number")
-    for key in ("title", "text", "url", "outlet"):
+    for key in ("title", "text", "body", "url", "outlet", "language", "dateline"):
         if obj.get(key) is not None and not isinstance(obj[key], str):
             raise MalformedArticle(f"'{key}' must be a string")
+    home = obj.get("home_province")
+    if home is not None and not (isinstance(home, str) and re.fullmatch(r"\d{2}", home)):
+        raise MalformedArticle("'home_province' must be a 2-digit province code")
     if obj.get("text") is None:
-        raise MalformedArticle("missing 'text'")
+        if obj.get("body") is None:
+            raise MalformedArticle("missing 'text' (or 'body')")
+        obj = {**obj, "text": obj["body"]}
     return obj
 
 
@@ -282,19 +284,22 @@ def _worker(args: tuple[list[dict[str, Any]], int, int]) -> list[dict[str, Any]]
 def _enrich_serial(
     articles: list[dict[str, Any]], nlp: Language, batch_size: int, max_chars: int
 ) -> list[dict[str, Any]]:
-    from crawler.lang import detect_language
-
     results: list[dict[str, Any] | None] = [None] * len(articles)
+    outlets = outlets_of(nlp)
     docs: list[Doc] = []
     where: list[int] = []
     for i, art in enumerate(articles):
-        text = article_text(art.get("title"), art.get("text"))
-        language = detect_language(text[:2000])  # plenty to tell; 3x cheaper than 5000
+        text = article_text(art.get("title"), art.get("text", art.get("body")))
+        # the caller's language (the crawler detected it already) saves a detection
+        language = art.get("language") or detect_language(text[:2000])  # 2000: plenty
         if language != "id":
             results[i] = empty_result(art["id"], language)
             continue
         doc = nlp.make_doc(text[:max_chars])
-        doc.user_data["outlet_province"] = outlet_home_province(art.get("outlet"), art.get("url"))
+        doc.user_data["outlet_province"] = art.get("home_province") or outlet_home_province(
+            art.get("outlet"), art.get("url"), outlets
+        )
+        doc.user_data["dateline"] = art.get("dateline")
         docs.append(doc)
         where.append(i)
     for i, doc in zip(where, nlp.pipe(docs, batch_size=batch_size), strict=True):
@@ -308,11 +313,13 @@ def annotate_lines(
     batch_size: int = 32,
     on_error: Callable[[int, str], None] | None = None,
     n_process: int = 1,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Parse JSON lines and yield one public result (or error object) per non-blank line.
 
     Lines are read and annotated in chunks, so a stream is answered as it arrives and
-    memory stays flat on large files.
+    memory stays flat on large files. ``prepare`` lets the caller add input fields to each
+    valid article (the CLI fills ``home_province`` from its outlet registry).
     """
     if nlp is None:
         from nlp.pipeline import get_nlp
@@ -325,10 +332,10 @@ def annotate_lines(
                 continue
             chunk.append((n, line))
             if len(chunk) >= batch_size * 2 * n_process:
-                yield from _annotate_chunk(chunk, workers, batch_size, on_error)
+                yield from _annotate_chunk(chunk, workers, batch_size, on_error, prepare)
                 chunk = []
         if chunk:
-            yield from _annotate_chunk(chunk, workers, batch_size, on_error)
+            yield from _annotate_chunk(chunk, workers, batch_size, on_error, prepare)
 
 
 def _annotate_chunk(
@@ -336,13 +343,15 @@ def _annotate_chunk(
     workers: Workers,
     batch_size: int,
     on_error: Callable[[int, str], None] | None,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Iterator[dict[str, Any]]:
     parsed: list[dict[str, Any]] = []
     for n, line in chunk:
         obj: Any = None
         try:
             obj = json.loads(line)
-            parsed.append(validate_article(obj))
+            art = validate_article(obj)
+            parsed.append(prepare(art) if prepare else art)
         except (json.JSONDecodeError, MalformedArticle) as exc:
             why = f"not JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
             if on_error:
@@ -364,6 +373,7 @@ def annotate_file(
     nlp: Language | None = None,
     batch_size: int = 32,
     n_process: int = 1,
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> tuple[int, int]:
     """Annotate a JSON-lines stream into ``dst``; returns (articles written, malformed)."""
     errors = 0
@@ -374,7 +384,7 @@ def annotate_file(
         print(f"suar annotate: line {n}: {why}", file=sys.stderr)
 
     written = 0
-    for result in annotate_lines(src, nlp, batch_size, report, n_process):
+    for result in annotate_lines(src, nlp, batch_size, report, n_process, prepare):
         dst.write(json.dumps(result, ensure_ascii=False) + "\n")
         dst.flush()
         written += 1

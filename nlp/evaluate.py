@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nlp.outlets import NO_OUTLETS, OutletLexicon, outlets_of
 from nlp.signals import MAGNITUDE_FIELDS, TOPIC_CODES  # the TAXONOMY codes, defined once
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -242,7 +243,7 @@ def run_eval(
         scores["seconds"] = round(seconds, 1)
         report["news_dev"] = scores
         if components:
-            report["components"] = _component_scores(shared)
+            report["components"] = _component_scores(shared, outlets_of(nlp))
     else:
         report["news_dev"] = {"skipped": f"no news-dev under {shared}"}
     report["seed"] = check_seed(shared, nlp) or {"skipped": "no seed article"}
@@ -274,13 +275,13 @@ def _committable(report: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def _component_scores(shared: Path) -> dict[str, Any]:
+def _component_scores(shared: Path, outlets: OutletLexicon = NO_OUTLETS) -> dict[str, Any]:
     """The component engineers' own scorers (plain functions, outside the pipeline)."""
     out: dict[str, Any] = {}
     try:
         from nlp.regions import evaluate_regions
 
-        r = evaluate_regions(shared)
+        r = evaluate_regions(shared, outlets)
         r.pop("errors", None)
         out["regions"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
     except Exception as exc:  # a broken scorer must not hide the end-to-end numbers

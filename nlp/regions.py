@@ -22,7 +22,8 @@ Mentions
   Desa/Kelurahan/Kel./Kampung...; both are placed by the nearest mentioned kabupaten/kota
   (or kecamatan). A name that cannot be placed is dropped, never guessed (a kecamatan name
   unique in the country is accepted).
-- Not mentions: place names inside outlet names (Kaltim Post, Tribun-Papua, TIMES Samarinda),
+- Not mentions: place names inside outlet names (Kaltim Post, Tribun-Papua, TIMES Samarinda;
+  the names come from the caller's nlp.outlets.OutletLexicon, prefixes/suffixes from cues.toml),
   inside web domains (jatim.antaranews.com), after Jalan/Pulau/Sungai/Danau..., and the
   blocked phrases of ambiguous.tsv (Timur Tengah, Kota Baru as two words).
 - IKN / Ibu Kota Nusantara is not a unit: it is not emitted, but it is evidence for province
@@ -48,7 +49,7 @@ Primary region
 
 Public interface::
 
-    mentions, primary = link_regions(text, outlet_province=None)
+    mentions, primary = link_regions(text, outlet_province=None, dateline=None, outlets=lexicon)
     nlp.add_pipe("suar_regions")       # doc._.regions, doc._.primary_region
     evaluate_regions(Path("../shared")) # metrics on news-dev; also `python -m nlp.regions --eval`
 """
@@ -70,6 +71,8 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from nlp.dateline import is_tagline, match_line, prefix_segments
+from nlp.outlets import NO_OUTLETS, OutletLexicon
 from nlp.regions_build import (
     DATA_DIR,
     Entry,
@@ -77,7 +80,6 @@ from nlp.regions_build import (
     build_gazetteer,
     load_regions,
     name_key,
-    read_data_tsv,
 )
 
 __all__ = [
@@ -119,9 +121,7 @@ class _Cues:
     national_re: re.Pattern[str]
     national_scope_re: tuple[re.Pattern[str], ...]
     furniture_re: re.Pattern[str]
-    outlets_re: re.Pattern[str]
     blocks_re: re.Pattern[str]
-    max_prefix_chars: int
 
 
 def _alternation(words: list[str]) -> str:
@@ -157,7 +157,6 @@ def _cues() -> _Cues:
         for phrase in phrases:
             prefix[tuple(phrase.lower().split())] = kind
     primary = raw["primary"]
-    outlets = [row["outlet"] for row in read_data_tsv("outlets.tsv")]
     gaz = build_gazetteer()
     return _Cues(
         prefix=prefix,
@@ -189,28 +188,26 @@ def _cues() -> _Cues:
             + r")(?!\w)",
             re.IGNORECASE,
         ),
-        outlets_re=re.compile(
-            r"(?<![^\W_])(?:" + "|".join(_flexible(o) for o in outlets) + r")(?![^\W_])",
-            re.IGNORECASE,
-        ),
         blocks_re=re.compile(
             r"(?<![^\W_])(?:" + "|".join(_spaced(b) for b in gaz.blocks) + r")(?![^\W_])",
             re.IGNORECASE,
         ),
-        max_prefix_chars=int(raw["dateline"]["max_prefix_chars"]),
     )
 
 
-@lru_cache(maxsize=1)
-def _outlet_domains() -> dict[str, str]:
-    return {
-        row["domain"].lower(): row["province"].strip()
-        for row in read_data_tsv("outlet_domains.tsv")
-    }
+@lru_cache(maxsize=4)
+def _outlets_re(outlets: OutletLexicon) -> re.Pattern[str] | None:
+    """Outlet names as one regex (None when no outlet is known)."""
+    if not outlets.names:
+        return None
+    return re.compile(
+        r"(?<![^\W_])(?:" + "|".join(_flexible(o) for o in outlets.names) + r")(?![^\W_])",
+        re.IGNORECASE,
+    )
 
 
-def outlet_province(domain: str | None) -> str | None:
-    """Home province code of a news outlet's domain (outlet_domains.tsv), or None.
+def outlet_province(domain: str | None, outlets: OutletLexicon = NO_OUTLETS) -> str | None:
+    """Home province code of a news outlet's domain (the lexicon's domains), or None.
 
     Network domains ('*') give the province named by the first subdomain label
     (kaltim.tribunnews.com -> 64) when the gazetteer resolves it to one province.
@@ -219,7 +216,7 @@ def outlet_province(domain: str | None) -> str | None:
         return None
     host = domain.lower().strip().split("/")[0]
     host = re.sub(r"^(?:www|m|amp)\.", "", host)
-    table = _outlet_domains()
+    table = outlets.domain_table
     labels = host.split(".")
     for i in range(len(labels) - 1):
         parent = ".".join(labels[i:])
@@ -318,7 +315,7 @@ def _line_breaks(text: str) -> list[int]:
     return out
 
 
-def _prepare(text: str) -> _Doc:
+def _prepare(text: str, outlets: OutletLexicon = NO_OUTLETS) -> _Doc:
     cues = _cues()
     starts, ends, words = [], [], []
     for m in _TOKEN.finditer(text):
@@ -328,7 +325,8 @@ def _prepare(text: str) -> _Doc:
     lowers = [w.lower().replace("’", "'").replace("`", "'") for w in words]
     keys = [w if w.isalnum() else name_key(w) for w in lowers]
     blocked = [False] * len(words)
-    spans = [m.span() for m in cues.outlets_re.finditer(text)]
+    outlets_re = _outlets_re(outlets)
+    spans = [m.span() for m in outlets_re.finditer(text)] if outlets_re is not None else []
     spans += [m.span() for m in cues.blocks_re.finditer(text)]
     for a, b in spans:
         i = bisect.bisect_left(starts, a)
@@ -554,14 +552,14 @@ def _scan_sub_units(doc: _Doc, gaz: Gazetteer) -> tuple[list[tuple[_Match, str]]
     return found, consumed
 
 
-def _dateline(doc: _Doc, gaz: Gazetteer) -> _Match | None:
-    """Find 'SAMARINDA, KOMPAS.com -', 'BALIKPAPAN.NIAGA.ASIA –', 'Ambon (ANTARA) -'...
+def _dateline(doc: _Doc, gaz: Gazetteer, outlets: OutletLexicon = NO_OUTLETS) -> _Match | None:
+    """The dateline place: 'SAMARINDA, KOMPAS.com -', 'BALIKPAPAN.NIAGA.ASIA –'...
 
-    The dateline is looked for in the first lines of the text: a short prefix ended by a dash
-    or colon (or an upper-case prefix ended by a period) whose parts, split at punctuation,
-    include a place name standing alone.
+    The span comes from nlp.dateline (the detector the crawler also uses); this module only
+    decides which part is a place, with the gazetteer. Looked for in the first lines after
+    the title: the detector's place when it names a unit, else the first segment of its
+    loose prefix that does ('Kota Ambon, Maluku | Suara -').
     """
-    cues = _cues()
     text = doc.text
     limit = min(len(text), 1500)
     # line 0 is the title ('Kaltim: demo ricuh...' is not a dateline) unless there is no body
@@ -572,50 +570,34 @@ def _dateline(doc: _Doc, gaz: Gazetteer) -> _Match | None:
         line_end = text.find("\n", line_start)
         line_end = len(text) if line_end < 0 else line_end
         line = text[line_start:line_end]
-        hit = _dateline_in_line(doc, gaz, line, line_start, cues.max_prefix_chars)
-        if hit is not None:
-            return hit
+        if not is_tagline(line):
+            hit = _dateline_in_line(doc, gaz, line, line_start, outlets)
+            if hit is not None:
+                return hit
         line_start = line_end + 1
     return None
 
 
-_DATELINE_SEP = re.compile(r"\s*(?:[–—]+|-{1,2}|:)\s*")
-_CAPS_PREFIX = re.compile(r"^([A-Z][A-Z’'.,() ]{1,58}?)[.,:]\s+(?=[A-Z][a-z])")
-_TITLE_PREFIX = re.compile(r"^([A-Z][A-Za-z’' ]{2,30})[.,:]\s+(?=[A-Z])")
-
-
-def _dateline_in_line(doc: _Doc, gaz: Gazetteer, line: str, offset: int, max_chars: int):
-    if len(line) < 60:
-        return None
-    candidates: list[int] = []
-    for m in _DATELINE_SEP.finditer(line[: max_chars + 5]):
-        if m.start() == 0:
+def _dateline_in_line(
+    doc: _Doc, gaz: Gazetteer, line: str, offset: int, outlets: OutletLexicon
+) -> _Match | None:
+    segments = list(prefix_segments(line))
+    if not segments:
+        return None  # a short line: a kicker or a caption, not an opening paragraph
+    found = match_line(line, 0, outlets)
+    if found is not None and found.place_start is not None:
+        segments.insert(0, (found.place_start, found.place_end))
+    for a, b in segments:
+        seg_text = line[a:b]
+        key = name_key(seg_text)
+        if key not in gaz.names or not seg_text[:1].isupper():
             continue
-        if ":" in m.group() and line[m.start() - 1 : m.start()].isdigit():
-            continue  # a time like 10:00
-        candidates.append(m.start())
-        if len(candidates) >= 3:
-            break
-    for rx in (_CAPS_PREFIX, _TITLE_PREFIX):
-        m = rx.match(line)
-        if m:
-            candidates.append(m.end(1))
-    for cut in candidates:
-        prefix = line[:cut]
-        for seg in re.finditer(r"[^,.()|–—:-]+", prefix):
-            seg_text = seg.group().strip()
-            if not seg_text or len(seg_text.split()) > 4:
-                continue
-            key = name_key(seg_text)
-            if key not in gaz.names or not seg_text[:1].isupper():
-                continue
-            s = offset + seg.start() + (len(seg.group()) - len(seg.group().lstrip()))
-            e = s + len(seg_text)
-            i = bisect.bisect_left(doc.starts, s)
-            j = bisect.bisect_left(doc.starts, e) - 1
-            if i > j or doc.blocked[i]:
-                continue
-            return _Match(s, e, i, j, key, gaz.names[key], dateline=True)
+        s, e = offset + a, offset + b
+        i = bisect.bisect_left(doc.starts, s)
+        j = bisect.bisect_left(doc.starts, e) - 1
+        if i > j or doc.blocked[i]:
+            continue
+        return _Match(s, e, i, j, key, gaz.names[key], dateline=True)
     return None
 
 
@@ -975,18 +957,57 @@ def _region_dict(gaz: Gazetteer, code: str | None) -> dict | None:
 # --------------------------------------------------------------------------- public API
 
 
-def link_regions(text: str, outlet_province: str | None = None) -> tuple[list[dict], dict | None]:
+def link_regions(
+    text: str,
+    outlet_province: str | None = None,
+    *,
+    dateline: str | None = None,
+    outlets: OutletLexicon = NO_OUTLETS,
+) -> tuple[list[dict], dict | None]:
     """Find every region mention in ``title + "\\n" + body`` and the primary region.
 
     Returns (mentions, primary). Each mention is {code, name, level, province_code, text,
     start, end} with character offsets into ``text``; primary is {code, name, level,
     province_code, province_name} or None (national story, or no place at all and no
     outlet province). ``outlet_province`` is weak evidence, used only when no place is named.
+
+    ``dateline`` is a dateline place stored apart from the text (the crawler strips it from
+    the body): when the text has none, it is read as if it opened the body, so a crawled
+    article is linked as its raw page text would be. It is evidence only: no mention of it
+    is returned (it has no offsets in ``text``).
     """
     gaz = build_gazetteer()
-    doc = _prepare(text)
+    doc = _prepare(text, outlets)
+    if dateline and dateline.strip() and _dateline(doc, gaz, outlets) is None:
+        return _with_stored_dateline(text, outlet_province, dateline.strip(), outlets)
+    return _link(doc, gaz, outlet_province, outlets)
+
+
+def _with_stored_dateline(
+    text: str, outlet_province: str | None, dateline: str, outlets: OutletLexicon
+) -> tuple[list[dict], dict | None]:
+    cut = text.find("\n") + 1  # after the title (0: no title line)
+    prefix = f"{dateline} - "
+    shifted = text[:cut] + prefix + text[cut:]
+    mentions, primary = _link(
+        _prepare(shifted, outlets), build_gazetteer(), outlet_province, outlets
+    )
+    kept = []
+    for m in mentions:
+        if m["start"] >= cut + len(prefix):
+            m = {**m, "start": m["start"] - len(prefix), "end": m["end"] - len(prefix)}
+        elif m["end"] > cut:
+            continue  # the stored dateline itself
+        kept.append(m)
+    return kept, primary
+
+
+def _link(
+    doc: _Doc, gaz: Gazetteer, outlet_province: str | None, outlets: OutletLexicon
+) -> tuple[list[dict], dict | None]:
+    text = doc.text
     subs, consumed = _scan_sub_units(doc, gaz)
-    dateline = _dateline(doc, gaz)
+    dateline = _dateline(doc, gaz, outlets)
     if dateline is not None:
         for k in range(dateline.tok_i, dateline.tok_j + 1):
             consumed[k] = True
@@ -1042,15 +1063,26 @@ def make_regions_component(nlp: Language, name: str) -> RegionLinker:
 
 
 class RegionLinker:
-    """Sets doc._.regions and doc._.primary_region; outlet province from doc.user_data."""
+    """Sets doc._.regions and doc._.primary_region.
+
+    The outlet's home province and a dateline stored apart from the text come with each doc
+    (``doc.user_data["outlet_province"]``, ``["dateline"]``, set by nlp.annotate); outlet
+    names with the pipeline (``outlets``, set by nlp.outlets.configure).
+    """
 
     def __init__(self) -> None:
+        self.outlets: OutletLexicon = NO_OUTLETS
         for attr in ("regions", "primary_region"):
             Doc.set_extension(attr, default=None, force=True)
         build_gazetteer()  # pay the load cost when the pipeline is built, not on the 1st doc
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions, primary = link_regions(doc.text, doc.user_data.get("outlet_province"))
+        mentions, primary = link_regions(
+            doc.text,
+            doc.user_data.get("outlet_province"),
+            dateline=doc.user_data.get("dateline"),
+            outlets=self.outlets,
+        )
         doc._.regions = mentions
         doc._.primary_region = primary
         return doc
@@ -1071,7 +1103,7 @@ def mention_codes(mentions: list[dict]) -> tuple[set[str], set[str]]:
     return provinces, regencies
 
 
-def evaluate_regions(shared_dir: Path) -> dict:
+def evaluate_regions(shared_dir: Path, outlets: OutletLexicon = NO_OUTLETS) -> dict:
     """Primary-region accuracy and mention P/R/F1 on news-dev (see module docstring)."""
     path = Path(shared_dir) / "data" / "news-dev" / "articles.jsonl"
     articles = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -1083,7 +1115,9 @@ def evaluate_regions(shared_dir: Path) -> dict:
     for art in articles:
         text = (art.get("title") or "") + "\n" + art["text"]
         t0 = time.perf_counter()
-        mentions, primary = link_regions(text, outlet_province(art.get("outlet")))
+        mentions, primary = link_regions(
+            text, outlet_province(art.get("outlet"), outlets), outlets=outlets
+        )
         times.append(time.perf_counter() - t0)
         gold_prov = (art.get("primary_province") or {}).get("code")
         gold_reg = (art.get("primary_regency") or {}).get("code")

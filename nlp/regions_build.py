@@ -12,7 +12,7 @@ The analyst-editable parts live beside the code in ``nlp/data/regions/``:
                     plus IKN, which is evidence for province 64 but never a unit mention
 - ``ambiguous.tsv`` names that are also common words or person names, with the rule that lets
                     them count (cue / caps), and phrases that are never mentions (block)
-- ``outlets.tsv``, ``outlet_domains.tsv``, ``cues.toml``: used by ``nlp.regions``
+- ``cues.toml``: used by ``nlp.regions`` (outlet names come from the caller, nlp.outlets)
 
 Matching keys ignore case, spaces, hyphens and apostrophes (``name_key``), so
 "Palangka Raya", "Palangkaraya" and "PALANGKARAYA" are one key.

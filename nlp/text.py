@@ -4,19 +4,19 @@ Why not spaCy's default sentencizer: Indonesian regional news is full of periods
 end sentences ('Kab. Kutai', 'Dr. H. Andi', 'S.H.', 'dll.', '2.000', '10.00 WITA') and of
 long title + name chains ('Kapolres Samarinda Kombes Pol Ary Fadli'); a sentence cut in the
 middle of those breaks entity and signal rules downstream. Articles also open with a
-dateline ('BALIKPAPAN.NIAGA.ASIA –', 'Ambon (ANTARA) -') that tells where the story is.
+dateline ('BALIKPAPAN.NIAGA.ASIA –', 'Ambon (ANTARA) -') that tells where the story is; it
+is found by nlp.dateline (the one detector, shared with the crawler), with the outlet names
+the pipeline was given (``nlp.outlets.configure``).
 
 Public interface::
 
     nlp = make_base_nlp()                  # spacy.blank('id') + 'suar_sentences'
     doc = nlp(title + "\\n" + body)
-    doc._.dateline                         # {'place', 'outlet', 'start', 'end', ...} or None
-    find_dateline(text)                    # same dict from plain text
+    doc._.dateline                         # nlp.dateline.Dateline.as_dict() or None
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +26,9 @@ import spacy
 from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from nlp.dateline import find_dateline
+from nlp.outlets import NO_OUTLETS, OutletLexicon
 
 DATA_DIR = Path(__file__).parent / "data" / "text"
 
@@ -65,143 +68,6 @@ def add_special_cases(nlp: Language) -> None:
             nlp.tokenizer.add_special_case(abbr, [{ORTH: abbr}])
 
 
-# --------------------------------------------------------------------------- datelines
-
-_DASH = r"(?:--|[-–—])"
-# an all-caps place: 'BANDA ACEH', 'PENAJAM PASER UTARA', "TANA TIDUNG"
-_CAPS_PLACE = r"[A-Z][A-Z'’-]*(?: [A-Z][A-Z'’-]*){0,3}"
-# a title-case place, as detik/antara write it: 'Ambon', 'Tanjung Redeb'
-_TITLE_PLACE = r"[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){0,2}"
-_OUTLET = r"[A-Za-z][\w.&-]*(?: [A-Za-z][\w.&-]*)?"
-_DATE_IN_PARENS = re.compile(r"^\d{1,2}/\d{1,2}(?:/\d{2,4})?$")
-
-# Tried in order on the start of each of the first lines of an article.
-_DATELINE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    # BALIKPAPAN.NIAGA.ASIA –
-    (
-        "place.outlet",
-        re.compile(rf"(?P<place>{_CAPS_PLACE})\.(?P<outlet>[A-Za-z][\w.]*\w)\s*{_DASH}"),
-    ),
-    # Ambon (ANTARA) -   /   SAMARINDA (25/6) -
-    (
-        "place (outlet)",
-        re.compile(
-            rf"(?P<place>{_CAPS_PLACE}|{_TITLE_PLACE})\s*\((?P<outlet>[^()\n]{{2,30}})\)\s*{_DASH}"
-        ),
-    ),
-    # SAMARINDA, KOMPAS.com -  /  metroikn, SAMARINDA –  /  TRIBUNKALTIM.CO, SAMARINDA -
-    ("a, b", re.compile(rf"(?P<a>{_OUTLET}),\s+(?P<b>{_OUTLET})\s*{_DASH}")),
-    # jpnn.com - BANDUNG -
-    (
-        "outlet - place",
-        re.compile(
-            rf"(?P<outlet>[A-Za-z][\w-]*\.[a-z]{{2,3}})\s+{_DASH}\s+(?P<place>{_CAPS_PLACE})\s*{_DASH}"
-        ),
-    ),
-    # BANDA ACEH -   /   SAMARINDA: (some outlets use a colon)
-    ("place", re.compile(rf"(?P<place>{_CAPS_PLACE})\s*(?:{_DASH}\s|:\s)")),
-    # Jakarta - (only followed by a real sentence)
-    ("title place", re.compile(rf"(?P<place>{_TITLE_PLACE})\s+{_DASH}\s+(?=[A-Z“\"])")),
-]
-
-
-@lru_cache(maxsize=1)
-def _known_outlets() -> frozenset[str]:
-    lines = (DATA_DIR / "outlets.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(ln.strip().lower() for ln in lines if ln.strip() and not ln.startswith("#"))
-
-
-def _is_caps_place(s: str) -> bool:
-    words = s.lower().split()
-    return (
-        bool(re.fullmatch(_CAPS_PLACE, s))
-        and s.lower() not in _known_outlets()
-        and not any(w in _known_outlets() for w in words[:-1])
-    )
-
-
-def _looks_like_outlet(s: str) -> bool:
-    words = s.lower().split()
-    return (
-        "." in s
-        or any(c.islower() for c in s)
-        or s.lower() in _known_outlets()
-        or any(w in _known_outlets() for w in words[:-1])  # 'TIMES SAMARINDA'
-    )
-
-
-def _match_line(line: str, offset: int) -> dict | None:
-    for kind, pattern in _DATELINE_PATTERNS:
-        m = pattern.match(line)
-        if not m:
-            continue
-        if kind == "a, b":
-            a, b = m.group("a"), m.group("b")
-            if _is_caps_place(a) and _looks_like_outlet(b):
-                place_group, outlet = "a", b
-            elif _looks_like_outlet(a) and _is_caps_place(b):
-                place_group, outlet = "b", a
-            elif re.fullmatch(_TITLE_PLACE, a) and ("." in b or b.lower() in _known_outlets()):
-                place_group, outlet = "a", b  # 'Jakarta, majalah.com -'
-            elif a.lower() in _known_outlets() and re.fullmatch(_TITLE_PLACE, b):
-                place_group, outlet = "b", a  # 'KBR, Balikpapan -'
-            else:
-                continue
-        else:
-            place_group = "place"
-            outlet = m.groupdict().get("outlet")
-            if outlet is not None and _DATE_IN_PARENS.match(outlet.strip()):
-                outlet = None
-        place = m.group(place_group)
-        if kind == "title place" and len(line) < 40:
-            continue  # a short 'X - Y' line is more likely a title than a dateline
-        if kind in ("place", "title place") and place.lower() in _known_outlets():
-            return {
-                "place": None,
-                "outlet": place,
-                "start": offset + m.start(),
-                "end": offset + m.end(),
-                "place_start": None,
-                "place_end": None,
-            }
-        end = m.end()
-        while end > 0 and line[end - 1].isspace():
-            end -= 1
-        return {
-            "place": place,
-            "outlet": outlet.strip() if outlet else None,
-            "start": offset + m.start(),
-            "end": offset + end,
-            "place_start": offset + m.start(place_group),
-            "place_end": offset + m.end(place_group),
-        }
-    return None
-
-
-def find_dateline(text: str, max_lines: int = 3) -> dict | None:
-    """Find the dateline at the start of an article ('SAMARINDA, KOMPAS.com -').
-
-    Looks at the first ``max_lines`` non-empty lines, because ``doc.text`` is usually the
-    title, a newline, then the body. Returns ``{"place", "outlet", "start", "end",
-    "place_start", "place_end"}`` (character offsets into ``text``; ``place`` exactly as
-    written, ``outlet`` None when not given) or None.
-    """
-    offset = 0
-    seen = 0
-    for line in text.split("\n"):
-        stripped = line.lstrip()
-        lead = len(line) - len(stripped)
-        if stripped:
-            found = _match_line(stripped, offset + lead)
-            if found:
-                return found
-            seen += 1
-            if seen >= max_lines:
-                break
-        offset += len(line) + 1
-    return None
-
-
 # --------------------------------------------------------------------------- sentences
 
 if not Doc.has_extension("dateline"):
@@ -214,9 +80,27 @@ def _starts_sentence(text: str) -> bool:
     return ch.isupper() or ch.isdigit() or text in _OPENERS or text in ("-", "–", "—", "•")
 
 
-@Language.component("suar_sentences")
-def suar_sentences(doc: Doc) -> Doc:
-    """Set sentence starts (newlines, final punctuation) and ``doc._.dateline``.
+@Language.factory("suar_sentences")
+def make_sentences(nlp: Language, name: str) -> SentenceSplitter:
+    """spaCy factory: ``nlp.add_pipe("suar_sentences")``."""
+    return SentenceSplitter()
+
+
+class SentenceSplitter:
+    """Sentence starts and ``doc._.dateline``; ``outlets`` is set by nlp.outlets.configure."""
+
+    def __init__(self) -> None:
+        self.outlets: OutletLexicon = NO_OUTLETS
+
+    def __call__(self, doc: Doc) -> Doc:
+        split_sentences(doc)
+        found = find_dateline(doc.text, self.outlets)
+        doc._.dateline = found.as_dict() if found else None
+        return doc
+
+
+def split_sentences(doc: Doc) -> Doc:
+    """Set sentence starts (newlines, final punctuation).
 
     A period-bearing token ends a sentence only when the next word could start one; abbreviations
     before names ('Kab.', 'Dr.', initials) never do, and titles/ranks never do.
@@ -270,7 +154,6 @@ def suar_sentences(doc: Doc) -> Doc:
     values = numpy.array([1 if s else -1 for s in starts], dtype="int64").astype("uint64")
     values = values.reshape(-1, 1)
     doc.from_array([SENT_START], values)
-    doc._.dateline = find_dateline(doc.text)
     return doc
 
 

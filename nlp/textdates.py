@@ -4,7 +4,7 @@ Indonesian news states the event day in a fixed style: "Senin (1/9/2025)", or wi
 year, "Kamis (6/7)". A weekday plus day/month pins the year: among the years up to the
 reference date (the URL's date, publication, first sighting, or today), only some put 1
 September on a Monday, and the most recent such year is the reporter's. Full dates written
-out ("1 September 2025", "6/7/2023") come from crawler/dates.py. A URL path like
+out ("1 September 2025", "6/7/2023") come from nlp/dates.py. A URL path like
 /2019/08/19/ is a date too, and the best reference for year-less forms.
 
 Preference, because the first date on a page is often the page's own furniture (a byline
@@ -18,15 +18,12 @@ announcements, not events.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 
-from crawler.dates import find_text_dates
+from nlp.dates import find_text_dates, weekday_numbers
 
-_NAMES = Path(__file__).resolve().parent.parent / "crawler" / "data" / "dates.toml"
 SCAN_CHARS = 4000  # the event date is stated in the lead; later dates are background
 FUTURE_SLACK = timedelta(days=2)
 MAX_YEARS_BACK = 40
@@ -42,9 +39,8 @@ class TextDate:
     start: int
 
 
-@lru_cache(maxsize=1)
 def _weekdays() -> dict[str, int]:
-    return tomllib.loads(_NAMES.read_text(encoding="utf-8"))["weekdays"]
+    return weekday_numbers()
 
 
 @lru_cache(maxsize=1)

@@ -520,11 +520,17 @@ def enrich(
 def annotate(file: Any, batch_size: int, workers: int | None) -> None:
     """Annotate JSON lines of articles (FILE or - for stdin); one JSON result line each."""
     from nlp.annotate import annotate_file, default_workers
+    from pipeline.enrich import registry_nlp, with_home_province
 
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # names and quotes are written as is
     _, malformed = annotate_file(
-        file, sys.stdout, batch_size=batch_size, n_process=workers or default_workers()
+        file,
+        sys.stdout,
+        nlp=registry_nlp(),
+        batch_size=batch_size,
+        n_process=workers or default_workers(),
+        prepare=with_home_province,
     )
     if malformed:
         sys.exit(1)
@@ -538,8 +544,9 @@ def annotate(file: Any, batch_size: int, workers: int | None) -> None:
 def eval_cmd(shared: str, out: str, skip_ner: bool, errors: bool) -> None:
     """Score NER on the corpora's test splits and the whole stage on news-dev."""
     from nlp.evaluate import run_eval
+    from pipeline.enrich import registry_nlp
 
-    report = run_eval(shared, out, ner=not skip_ner)
+    report = run_eval(shared, out, ner=not skip_ner, nlp=registry_nlp())
     click.echo(report["markdown"])
     if errors:
         for err in report["news_dev"].get("errors", []):

@@ -7,6 +7,12 @@ everything on the next run. Non-Indonesian articles are recorded with status
 'skipped_language' so the nightly run does not retry them until the pipeline or the text
 changes. Each batch is written in one transaction with a few set-wise statements (DuckDB
 pays milliseconds per statement, not per row), replacing the articles' previous rows.
+
+Each article goes to nlp.annotate with what the crawler stored beside its text: the dateline
+it stripped from the body, the language it detected, and the outlet's home province from the
+registry, so production enrichment sees the same evidence as `suar annotate` on raw text.
+The pipeline is built with the registry's outlet lexicon (`registry_nlp()`), and that lexicon
+is part of the pipeline version (`registry_version()`).
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import duckdb
 from spacy.language import Language
 
+from crawler.registry import Outlet, home_province, load_registry, outlet_lexicon
 from nlp.annotate import Workers, enrich_articles
+from nlp.outlets import OutletLexicon
 from pipeline.db import sql, statements, transaction
 
 log = logging.getLogger(__name__)
@@ -88,6 +97,39 @@ class EnrichProgress:
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+@lru_cache(maxsize=1)
+def _registry() -> tuple[dict[str, Outlet], OutletLexicon]:
+    registry = load_registry()
+    return registry, outlet_lexicon(registry)
+
+
+def registry_lexicon() -> OutletLexicon:
+    """What the outlet registry tells the NLP about outlets (loaded once per process)."""
+    return _registry()[1]
+
+
+def registry_nlp() -> Language:
+    """The configured pipeline, given the registry's outlet lexicon (built once)."""
+    from nlp.pipeline import get_nlp
+
+    return get_nlp(outlets=registry_lexicon())
+
+
+def registry_version() -> str:
+    """PIPELINE_VERSION of :func:`registry_nlp` (the lexicon is part of it)."""
+    from nlp.pipeline import pipeline_version
+
+    return pipeline_version(outlets=registry_lexicon())
+
+
+def with_home_province(article: dict[str, Any]) -> dict[str, Any]:
+    """The article with ``home_province`` from the registry (outlet id or URL) when absent."""
+    if article.get("home_province"):
+        return article
+    prov = home_province(_registry()[0], article.get("outlet"), article.get("url"))
+    return {**article, "home_province": prov} if prov else article
 
 
 def pending_ids(con: duckdb.DuckDBPyConnection, version: str, force: bool = False) -> list[int]:
@@ -233,9 +275,7 @@ def run_enrich(
     that many forked processes (see nlp.annotate.enrich_articles); writing stays here.
     """
     if version is None:
-        from nlp.pipeline import pipeline_version
-
-        version = pipeline_version()
+        version = registry_version()
     summary = EnrichSummary(version=version)
     started = time.monotonic()
     ids = pending_ids(con, version, force)
@@ -246,16 +286,24 @@ def run_enrich(
         summary.seconds = time.monotonic() - started
         return summary
     if nlp is None:
-        from nlp.pipeline import get_nlp
-
-        nlp = get_nlp()
+        nlp = registry_nlp()
     done = 0
     with Workers(nlp, workers) as pool:
         for k in range(0, len(ids), batch_size):
             chunk = ids[k : k + batch_size]
             rows = con.execute(sql("enrich_articles"), {"ids": chunk}).fetchall()
             arts = [
-                {"id": r[0], "title": r[1], "text": r[2] or "", "url": r[3], "outlet": r[4]}
+                with_home_province(
+                    {
+                        "id": r[0],
+                        "title": r[1],
+                        "text": r[2] or "",
+                        "url": r[3],
+                        "outlet": r[4],
+                        "dateline": r[6],
+                        "language": r[7],
+                    }
+                )  # fmt: skip
                 for r in rows
             ]
             hashes = {r[0]: r[5] for r in rows}

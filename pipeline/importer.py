@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from crawler.dates import parse_date
 from crawler.extract import content_hash, extract
-from crawler.lang import detect_language
 from crawler.registry import Outlet, outlet_for_url
 from crawler.urls import canonical_url
+from nlp.dates import parse_date
+from nlp.lang import detect_language
 from pipeline.store import ArticleRecord, save_article
 
 

@@ -16,8 +16,9 @@ from nlp.annotate import (
     outlet_home_province,
     public_result,
 )
-from nlp.pipeline import get_nlp
+from nlp.outlets import NO_OUTLETS, outlets_of
 from pipeline.cli import main
+from pipeline.enrich import registry_lexicon, registry_nlp, with_home_province
 
 KEYS = {
     "id", "language", "primary_region", "regions", "entities", "topics", "escalation",
@@ -54,7 +55,7 @@ ENGLISH = {
 
 @pytest.fixture(scope="module")
 def nlp():
-    return get_nlp()
+    return registry_nlp()  # what `suar annotate` runs: the pipeline given the registry's outlets
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +118,46 @@ def test_administrative_units_are_regions_not_loc_entities(riot) -> None:
 
 
 def test_outlet_home_province_is_weak_evidence(nlp) -> None:
-    assert outlet_home_province("niaga_asia") == "64"
-    assert outlet_home_province("kaltimpost.jawapos.com") == "64"
-    assert outlet_home_province(None, "https://www.niaga.asia/berita/1") == "64"
+    outlets = registry_lexicon()
+    assert outlets_of(nlp) == outlets
+    assert outlet_home_province("kaltimpost.jawapos.com", outlets=outlets) == "64"
+    assert outlet_home_province(None, "https://www.niaga.asia/berita/1", outlets) == "64"
+    assert outlet_home_province("kaltimpost.jawapos.com", outlets=NO_OUTLETS) is None
+    # a registry id is the caller's to resolve (pipeline), nlp sees only home_province
+    assert outlet_home_province("niaga_asia", outlets=outlets) is None
+    assert with_home_province({"id": 1, "outlet": "niaga_asia"})["home_province"] == "64"
+    assert (
+        with_home_province({"id": 1, "url": "https://jubi.id/x/2024/y/"})["home_province"] == "91"
+    )
     routine = enrich_articles([ROUTINE], nlp)[0]
     assert routine["primary_region"]["code"] == "64"  # no place named: the outlet's province
     assert routine["topics"] == [] and routine["escalation"]["level"] == 0
+
+
+def test_caller_fields_language_dateline_home_province_and_body(nlp) -> None:
+    body = (
+        "Massa membakar ban di depan kantor DPRD, Senin. Polisi berjaga hingga malam dan "
+        "meminta warga tetap tenang."
+    )
+    raw = {"id": "raw", "title": "Demo ricuh", "text": "BONTANG - " + body}
+    stored = {"id": "st", "title": "Demo ricuh", "body": body, "dateline": "BONTANG"}
+    home = {"id": "h", "title": "Demo ricuh", "text": body, "home_province": "81"}
+    told = {"id": "l", "title": "Demo ricuh", "text": body, "language": "en"}
+    r_raw, r_stored, r_home, r_told = enrich_articles([raw, stored, home, told], nlp)
+    assert r_raw["primary_region"]["code"] == r_stored["primary_region"]["code"] == "64.74"
+    assert r_home["primary_region"]["code"] == "81"  # no place named: the given province
+    assert r_told["language"] == "en" and r_told["enriched"] is False
+    lines = [
+        json.dumps({"id": 1, "body": body}),
+        json.dumps({"id": 2, "text": body, "home_province": "Maluku"}),
+        json.dumps({"id": 3, "text": body, "dateline": 5}),
+        json.dumps({"id": 4, "title": "tanpa isi"}),
+    ]
+    out = list(annotate_lines(lines, nlp))
+    assert out[0]["language"] == "id" and "error" not in out[0]
+    assert "home_province" in out[1]["error"]
+    assert "dateline" in out[2]["error"]
+    assert "'text' (or 'body')" in out[3]["error"]
 
 
 def test_input_order_languages_and_malformed_lines(nlp) -> None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from crawler.dates import find_text_dates, parse_date
+from nlp.dates import find_text_dates, parse_date
 
 WIB, WITA, WIT = (timezone(timedelta(hours=h)) for h in (7, 8, 9))
 REF = datetime(2023, 7, 10, 12, 0, tzinfo=WIB)
@@ -64,3 +64,14 @@ def test_find_text_dates_offsets():
     for _, start, end in found:
         assert text[start:end].split()[0] in ("Kamis", "Senin,")
     assert find_text_dates("Tidak ada tanggal di sini.", "WIB", REF) == []
+
+
+def test_outlet_date_formats_are_tried_first():
+    """An outlet's own strptime formats (registry `date_formats`), in the outlet's zone."""
+    assert parse_date("06/07/2023 10:15", "WITA", formats=("%m/%d/%Y %H:%M",)) == datetime(
+        2023, 6, 7, 10, 15, tzinfo=WITA
+    )
+    assert parse_date("06/07/2023 10:15", "WITA") == datetime(2023, 7, 6, 10, 15, tzinfo=WITA)
+    assert parse_date("2 Sep 2025", "WIB", formats=("%d/%m/%Y",)) == datetime(
+        2025, 9, 2, tzinfo=WIB
+    )

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
-from nlp.pipeline import get_nlp, pipeline_version
+from crawler.demosite import DemoSite
 from pipeline import db
 from pipeline.cli import main
-from pipeline.enrich import pending_ids, run_enrich
+from pipeline.enrich import pending_ids, registry_nlp, registry_version, run_enrich
 from pipeline.store import ArticleRecord, save_batch
+from tests.conftest import run_suar
 
 CLASH = (
     "BIMA, Contoh.id – Bentrokan antarwarga pecah di Kecamatan Woha, Kabupaten Bima, Senin "
@@ -46,7 +48,7 @@ def _records(clash_body: str = CLASH, clash_hash: str = "h-clash") -> list[Artic
 
 @pytest.fixture(scope="module")
 def nlp():
-    return get_nlp()
+    return registry_nlp()  # what `suar enrich` runs
 
 
 @pytest.fixture
@@ -134,7 +136,49 @@ def test_cli_enrich_uses_the_pipeline_version(tmp_path: Path, nlp) -> None:
     first = runner.invoke(main, ["--db", str(path), "enrich", "--workers", "1"])
     assert first.exit_code == 0, first.output
     summary = json.loads(first.stdout.strip().splitlines()[-1])
-    assert summary["version"] == pipeline_version()
+    assert summary["version"] == registry_version()
     assert (summary["enriched"], summary["skipped_language"]) == (2, 1)
     second = runner.invoke(main, ["--db", str(path), "enrich"])
     assert json.loads(second.stdout.strip().splitlines()[-1])["pending"] == 0
+
+
+def test_crawl_and_enrich_link_the_region_as_annotate_does_on_raw_text(tmp_path: Path) -> None:
+    """Production enriches what evaluation measures (issue 13, item 5).
+
+    The crawler strips the dateline from the body and stores it apart; `suar enrich` passes
+    it back (with the stored language and the outlet's home province), so the primary region
+    is the one `suar annotate` finds on the page's raw text. Without the dateline this
+    article would be the province only (Aceh), not Kota Banda Aceh.
+    """
+    slug = "forkopimda-aceh-gelar-rakor-pengamanan-pilkada-ulang"
+    path = tmp_path / "demo.duckdb"
+    with DemoSite() as site:
+        expected = next(a for a in site.expected_articles() if slug in a["path"])
+        prefix = site.outlets["serambinews"].cfg["dateline"].format(place=expected["dateline"])
+        run_suar(
+            "--db", str(path), "crawl", "--impolite", "--outlet", "serambinews",
+            "--base-url", f"serambinews={site.base_urls['serambinews']}",
+        )  # fmt: skip
+    with duckdb.connect(str(path), read_only=True) as con:
+        url, dateline, body = con.execute(
+            "SELECT url, dateline, body FROM articles WHERE url LIKE ?", [f"%{slug}%"]
+        ).fetchone()
+    assert dateline == "BANDA ACEH" and not body.startswith("SERAMBINEWS")
+    run_suar("--db", str(path), "enrich", "--workers", "1")
+    with duckdb.connect(str(path), read_only=True) as con:
+        enriched = con.execute(
+            "SELECT e.primary_region_code FROM enrichments e JOIN articles a ON a.id = "
+            "e.article_id WHERE a.url = ?",
+            [url],
+        ).fetchone()[0]
+    raw = {
+        "id": "raw",
+        "title": expected["title"],
+        "text": prefix.rstrip() + " " + "\n\n".join(expected["paragraphs"]),
+        "outlet": "serambinews",
+        "url": url,
+    }
+    result = CliRunner().invoke(main, ["annotate", "--workers", "1", "-"], input=json.dumps(raw))
+    assert result.exit_code == 0, result.output
+    annotated = json.loads(result.stdout.strip().splitlines()[-1])["primary_region"]["code"]
+    assert enriched == annotated == "11.71"

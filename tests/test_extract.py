@@ -8,8 +8,8 @@ import pytest
 
 from crawler.clean import clean_body, clean_paragraphs, split_footer
 from crawler.extract import Extracted, decode_html, extract
-from crawler.lang import detect_language
 from crawler.registry import load_registry
+from nlp.lang import detect_language
 
 FIX = Path(__file__).parent / "fixtures" / "extract"
 WITA, WIT = timezone(timedelta(hours=8)), timezone(timedelta(hours=9))
@@ -364,3 +364,42 @@ def test_unparseable_date_selector_falls_through_to_next(reg):
     assert 'content="segera"' in html
     ex = extract(html, f"{LOCAL}/berita/123456/pemkot-siapkan-posko", reg["antara_kaltim"])
     assert ex.published_at == datetime(2025, 8, 21, 10, 30, tzinfo=WITA)
+
+
+@pytest.mark.parametrize(
+    ("first", "place", "raw"),
+    [
+        ("Jakarta (ANTARA News) -", "Jakarta", "Jakarta (ANTARA News) -"),
+        ("Mataram, NTB (ANTARA News) -", "Mataram", "Mataram, NTB (ANTARA News) -"),
+        ("KalbarOnline, Pontianak –", "Pontianak", "KalbarOnline, Pontianak –"),
+        ("TRIBUNKALTIM.CO -", None, "TRIBUNKALTIM.CO -"),  # the outlet alone: stripped
+        ("AMBON, Siwalimanews –", "AMBON", "AMBON, Siwalimanews –"),
+    ],
+)
+def test_real_dateline_forms_are_stripped(first, place, raw):
+    """Forms from issue 18, through the same detector the NLP uses (nlp.dateline)."""
+    ex = extract(_article(first), "https://contohnews.com/berita/warga-tuntut")
+    assert (ex.dateline, ex.dateline_raw) == (place, raw)
+    assert ex.paragraphs[0].startswith("Ratusan warga")
+
+
+def test_outlet_own_dateline_pattern_then_shared_forms(reg):
+    """antara_kaltim's own pattern reads '(ANTARA)'; '(ANTARA News)' falls to the shared form."""
+    for first in ("Samarinda (ANTARA) -", "Samarinda (ANTARA News) -"):
+        page = _article(first).replace("<article>", '<article><div class="post-content">')
+        page = page.replace("</article>", "</div></article>")
+        ex = extract(page, f"{LOCAL}/berita/123/warga-tuntut", reg["antara_kaltim"])
+        assert ex.dateline == "Samarinda", first
+        assert ex.paragraphs[0].startswith("Ratusan warga")
+
+
+def test_jubi_tagline_before_the_dateline_is_furniture():
+    html = (
+        "<html><head><title>Warga Tuntut Ganti Rugi</title></head><body><article>"
+        "<h1>Warga Tuntut Ganti Rugi</h1><p>Papua No. 1 News Portal | Jubi</p>"
+        f"<p>Jayapura, Jubi – {FILLER}</p><p>{FILLER}</p></article></body></html>"
+    )
+    ex = extract(html, "https://contohnews.com/berita/warga-tuntut")
+    assert ex.dateline == "Jayapura"
+    assert ex.paragraphs[0].startswith("Ratusan warga")
+    assert "News Portal" not in ex.body

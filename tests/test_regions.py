@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import spacy
 
+from crawler.registry import outlet_lexicon
+from nlp.outlets import configure
 from nlp.regions import (
     build_gazetteer,
     evaluate_regions,
@@ -23,15 +25,18 @@ from nlp.regions import (
     outlet_province,
 )
 
+# what the registry tells the NLP about outlets (names that are not places, domains)
+OUTLETS = outlet_lexicon()
+
 
 def codes(text: str, outlet: str | None = None) -> list[str]:
     """Codes of the mentions, in text order (title line left empty)."""
-    mentions, _ = link_regions("\n" + text, outlet)
+    mentions, _ = link_regions("\n" + text, outlet, outlets=OUTLETS)
     return [m["code"] for m in mentions]
 
 
 def primary(title: str, body: str, outlet: str | None = None) -> str | None:
-    _, found = link_regions(title + "\n" + body, outlet)
+    _, found = link_regions(title + "\n" + body, outlet, outlets=OUTLETS)
     return found["code"] if found else None
 
 
@@ -107,13 +112,15 @@ def test_abbreviations_and_spelling_variants(text: str, code: str):
     ],
 )
 def test_towns_count_as_their_regency(text: str, code: str):
-    mentions, _ = link_regions("\n" + text)
+    mentions, _ = link_regions("\n" + text, outlets=OUTLETS)
     assert [m["code"] for m in mentions] == [code]
     assert mentions[0]["level"] == "regency"
 
 
 def test_ikn_is_evidence_for_kaltim_but_not_a_unit_mention():
-    mentions, found = link_regions("\nPekerja proyek di IKN berunjuk rasa menuntut upah.")
+    mentions, found = link_regions(
+        "\nPekerja proyek di IKN berunjuk rasa menuntut upah.", outlets=OUTLETS
+    )
     assert mentions == []
     assert found is not None and found["code"] == "64"
 
@@ -165,7 +172,9 @@ def test_places_inside_other_names_are_not_mentions():
 
 
 def test_kecamatan_and_desa_only_after_cues_and_placed_by_context():
-    found = link_regions("\nWarga Desa Padolo, Kecamatan Palibelo, Kabupaten Bima mengungsi.")[0]
+    found = link_regions(
+        "\nWarga Desa Padolo, Kecamatan Palibelo, Kabupaten Bima mengungsi.", outlets=OUTLETS
+    )[0]
     assert [(m["code"], m["level"]) for m in found] == [
         ("52.06.18.2012", "village"),
         ("52.06.18", "district"),
@@ -181,7 +190,7 @@ def test_datelines_and_offsets():
     text = (
         "Judul berita\nSAMARINDA, KOMPAS.com - Mahasiswa berunjuk rasa di depan Gedung DPRD Kaltim."
     )
-    mentions, found = link_regions(text)
+    mentions, found = link_regions(text, outlets=OUTLETS)
     assert [(m["code"], m["text"]) for m in mentions] == [("64.72", "SAMARINDA"), ("64", "Kaltim")]
     for m in mentions:
         assert text[m["start"] : m["end"]] == m["text"]
@@ -192,6 +201,25 @@ def test_datelines_and_offsets():
     assert (
         primary("", "Ambon (ANTARA) - Pasar ikan di kota ini kembali dibuka untuk umum.") == "81.71"
     )
+
+
+def test_stored_dateline_counts_as_the_raw_dateline():
+    """The crawler strips the dateline and stores it apart: passed back, it is the same
+    evidence as in the raw text, but not a mention (it has no offsets in the text)."""
+    title = "Demo ricuh"
+    body = (
+        "Massa membakar ban di depan kantor DPRD, Senin. Polisi berjaga hingga malam dan "
+        "warga Kaltim diminta tenang."
+    )
+    _, raw = link_regions(f"{title}\nBONTANG - {body}", outlets=OUTLETS)
+    text = f"{title}\n{body}"
+    mentions, stored = link_regions(text, dateline="BONTANG", outlets=OUTLETS)
+    assert raw["code"] == stored["code"] == "64.74"
+    assert link_regions(text, outlets=OUTLETS)[1]["code"] == "64"
+    assert [(m["code"], text[m["start"] : m["end"]]) for m in mentions] == [("64", "Kaltim")]
+    # a dateline already in the text wins over a stored one
+    _, found = link_regions(f"{title}\nBONTANG - {body}", dateline="AMBON", outlets=OUTLETS)
+    assert found["code"] == "64.74"
 
 
 def test_se_and_possessive_forms():
@@ -239,7 +267,7 @@ def test_place_then_containing_unit_is_a_locative():
         "AMBON, KOMPAS.com - Sebanyak 300 warga Negeri Kariu di Pulau Haruku, Maluku Tengah, "
         "masih mengungsi setelah bentrokan dengan warga negeri tetangga."
     )
-    mentions, found = link_regions("Pengungsi bentrok\n" + body)
+    mentions, found = link_regions("Pengungsi bentrok\n" + body, outlets=OUTLETS)
     assert found["code"] == "81.01"
     assert [m["level"] for m in mentions] == ["regency", "village", "regency"]
 
@@ -287,15 +315,19 @@ def test_outlet_province_is_weak_evidence_only():
 
 
 def test_outlet_domains_map_to_home_provinces():
-    assert outlet_province("kaltimpost.jawapos.com") == "64"
-    assert outlet_province("kaltim.tribunnews.com") == "64"
-    assert outlet_province("www.jatim.antaranews.com") == "35"
-    assert outlet_province("news.example.org") is None
+    assert outlet_province("kaltimpost.jawapos.com", OUTLETS) == "64"
+    assert outlet_province("kaltim.tribunnews.com", OUTLETS) == "64"
+    assert outlet_province("www.jatim.antaranews.com", OUTLETS) == "35"
+    assert outlet_province("news.example.org", OUTLETS) is None
     assert outlet_province(None) is None
+    # nlp knows no outlet unless the caller says so
+    assert outlet_province("kaltimpost.jawapos.com") is None
 
 
 def test_mention_codes_follow_the_gold_convention():
-    mentions, _ = link_regions("\nWarga Desa Padolo, Kecamatan Palibelo, Kabupaten Bima di NTB.")
+    mentions, _ = link_regions(
+        "\nWarga Desa Padolo, Kecamatan Palibelo, Kabupaten Bima di NTB.", outlets=OUTLETS
+    )
     assert mention_codes(mentions) == ({"52"}, {"52.06"})
 
 
@@ -306,6 +338,7 @@ def test_spacy_component_sets_extensions():
     nlp = spacy.blank("id")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("suar_regions")
+    configure(nlp, OUTLETS)
     doc = nlp.make_doc("Harga cabai naik\nPedagang mengeluh harga cabai naik tajam pekan ini.")
     doc.user_data["outlet_province"] = "62"
     for _, proc in nlp.pipeline:
@@ -327,11 +360,11 @@ def test_linking_is_fast():
     )
     text = "Demo mahasiswa di Samarinda\n" + paragraph * 6  # about 400 words
     assert 350 <= len(text.split()) <= 450
-    link_regions(text)
+    link_regions(text, outlets=OUTLETS)
     times = []
     for _ in range(20):
         start = time.perf_counter()
-        link_regions(text)
+        link_regions(text, outlets=OUTLETS)
         times.append(time.perf_counter() - start)
     assert statistics.median(times) < 0.010
 
@@ -343,7 +376,7 @@ def test_seed_article_links_as_gold(shared_dir: Path):
     seed = shared_dir / "data" / "seed"
     text = (seed / "niaga-asia-rakor-forkopimda-pemilu-2024.txt").read_text(encoding="utf-8")
     gold = json.loads((seed / "niaga-asia-rakor-forkopimda-pemilu-2024.gold.json").read_text())
-    mentions, found = link_regions("\n" + text, "64")
+    mentions, found = link_regions("\n" + text, "64", outlets=OUTLETS)
     assert found["code"] == gold["primary_region"]["code"]
     assert found["province_code"] == gold["primary_region"]["province_code"]
     assert {m["code"] for m in mentions} == {r["code"] for r in gold["regions_mentioned"]}
@@ -354,7 +387,7 @@ def test_seed_article_links_as_gold(shared_dir: Path):
 
 
 def test_news_dev_metrics(shared_dir: Path):
-    result = evaluate_regions(shared_dir)
+    result = evaluate_regions(shared_dir, OUTLETS)
     assert result["articles"] >= 40
     assert result["primary_province_accuracy"] >= 0.95
     assert result["primary_regency_accuracy"] >= 0.85

@@ -8,8 +8,10 @@ from crawler.registry import (
     Outlet,
     RegistryError,
     generic_outlet,
+    home_province,
     load_registry,
     outlet_for_url,
+    outlet_lexicon,
 )
 
 
@@ -119,6 +121,8 @@ def test_minimal_registry(tmp_path):
         ('extends = "wp"', 'extends = "wp"\n[outlet.urls]\narticle = ["(unclosed"]', "bad regex"),
         ('extends = "wp"', 'extends = "wp"\n[outlet.clean]\ndateline = "[a-"', "clean.dateline"),
         ('base_url = "https://a.id"', 'base_url = "a.id"', "'base_url'"),
+        ('province = "64"', 'province = "64"\ndate_formats = ["dd/mm/yyyy"]', "date_formats"),
+        ('province = "64"', 'province = "64"\nhooks = "x"', "unknown key(s) ['hooks']"),
     ],
 )
 def test_registry_errors_name_outlet_and_key(tmp_path, old, new, message):
@@ -215,3 +219,27 @@ def test_crawl_of_an_outlet_without_permission_is_one_clear_line(tmp_path):
     env = {"SUAR_CRAWL_PERMISSION_GRANTED": "antara_kaltim", "SUAR_CRAWL_OUTLETS": "x"}
     proc = run_suar("--db", str(db), "config", env=env)
     assert '"antara_kaltim"' in proc.stdout
+
+
+def test_outlet_lexicon_from_registry_and_known_outlets(tmp_path):
+    text = GOOD.replace(
+        'province = "64"',
+        'province = "64"\nnames = ["CONTOH.ID"]\ndomains = ["contoh.co.id"]\n'
+        'date_formats = ["%d/%m/%Y %H:%M"]',
+    )
+    reg = load_registry(_write(tmp_path, text))
+    assert reg["a"].date_formats == ("%d/%m/%Y %H:%M",)
+    known = tmp_path / "known.toml"
+    known.write_text(
+        'not_places = ["Kaltim Post"]\ndateline = ["ANTARA"]\n[domains]\n"antaranews.com" = "*"\n'
+    )
+    lex = outlet_lexicon(reg, known)
+    assert "Kaltim Post" in lex.names and "CONTOH.ID" in lex.names
+    assert {"ANTARA", "CONTOH.ID"} <= set(lex.dateline_names)
+    assert lex.domain_table == {"antaranews.com": "*", "a.id": "64", "contoh.co.id": "64"}
+    assert home_province(reg, "a") == "64"
+    assert home_province(reg, None, "https://a.id/berita/1") == "64"
+    assert home_province(reg, "unknown", "https://b.id/x") is None
+    known.write_text('[domains]\n"x.id" = "Kaltim"\n')
+    with pytest.raises(RegistryError, match="x.id"):
+        outlet_lexicon(reg, known)

@@ -5,12 +5,16 @@ Pages write dates many ways ('Senin, 2 September 2025 14:40 WITA', '2 Sep 2025 |
 time-zone aware: a date with no zone gets the outlet's zone (WIB/WITA/WIT), because storing
 naive datetimes would shift East-Indonesian stories by one or two hours. Day/month order is
 always Indonesian (day first). Impossible dates return None rather than raising.
+
+This module is spaCy-free: the crawler parses page dates with it and nlp.textdates dates
+events in running text with it (month and weekday names in nlp/data/dates.toml).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +26,11 @@ _DATA = Path(__file__).with_name("data") / "dates.toml"
 def _names() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     data = tomllib.loads(_DATA.read_text(encoding="utf-8"))
     return data["months"], data["weekdays"], data["zones"]
+
+
+def weekday_numbers() -> dict[str, int]:
+    """Weekday name (lower case, Indonesian and English) -> ISO weekday number."""
+    return _names()[1]
 
 
 def zone(tz: str) -> timezone:
@@ -122,15 +131,36 @@ def _from_match(
     return None
 
 
-def parse_date(text: str, tz: str = "WIB", reference: datetime | None = None) -> datetime | None:
+def _parse_formats(text: str, formats: Sequence[str], tz: str) -> datetime | None:
+    """The first strptime format (an outlet's own, from the registry) that reads the text."""
+    for fmt in formats:
+        try:
+            dt = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return dt if dt.tzinfo is not None else dt.replace(tzinfo=zone(tz))
+    return None
+
+
+def parse_date(
+    text: str,
+    tz: str = "WIB",
+    reference: datetime | None = None,
+    formats: Sequence[str] = (),
+) -> datetime | None:
     """Parse one date string into an aware datetime, or None when nothing valid is found.
 
     `reference` (default: now) only matters for year-less forms like '(6/7)', which take
-    the most recent such day not after reference + 1 day.
+    the most recent such day not after reference + 1 day. `formats` are an outlet's own
+    strptime formats (registry key ``date_formats``), tried first on the whole string.
     """
     if not text:
         return None
     text = " ".join(str(text).split())
+    if formats:
+        own = _parse_formats(text, formats, tz)
+        if own is not None:
+            return own
     iso = _parse_iso(text, tz)
     if iso is not None or _ISO.match(text):
         return iso
