@@ -29,11 +29,11 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from nlp.dates import parse_date
 from crawler.extract import PAGE_SEPARATOR, continuation_paragraphs, extract, join_pages
 from crawler.feeds import FeedError, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.registry import Outlet
 from crawler.urls import canonical_url
+from nlp.dates import parse_date
 
 log = logging.getLogger(__name__)
 
