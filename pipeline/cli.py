@@ -121,8 +121,11 @@ def crawl(
         )
     for line in plain_lines(summary.stats):
         click.echo(line)
+    for outlet, stats in summary.stats.items():
+        if stats.get("status", "ok") != "ok":
+            click.echo(f"{outlet}: {stats['status']}: {stats.get('reason')}", err=True)
     click.echo(f"run {summary.run_id}: {summary.status}; database {summary.db_path}")
-    if summary.status != "ok":
+    if summary.status not in {"ok", "partial"}:  # partial: some outlets failed, named above
         sys.exit(1)
 
 

@@ -220,7 +220,15 @@ def collect(
     )
     coverage = {
         r["outlet"]: r
-        for r in _rows(con, "digest_coverage", {**window, **bounds, "weeks": float(options.weeks)})
+        for r in _rows(
+            con,
+            "digest_coverage",
+            {
+                **bounds,
+                "weeks_begin": begins - timedelta(weeks=options.weeks),
+                "weeks": float(options.weeks),
+            },
+        )
     }
     data["coverage"] = _coverage(coverage, outlets)
     return data
