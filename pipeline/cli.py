@@ -375,6 +375,38 @@ def search(
 
 
 @main.command()
+@click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True)
+def topics(lang: str) -> None:
+    """List the topic codes with their labels (for --topic; docs/TAXONOMY.md)."""
+    from pipeline.taxonomy import topics as topic_list
+
+    rows = topic_list(lang)
+    width = max(len(code) for code, _ in rows)
+    for code, label in rows:
+        click.echo(f"{code:<{width}}  {label}")
+
+
+@main.group()
+def regions() -> None:
+    """The Kemendagri regions (codes for --region; docs/TAXONOMY.md)."""
+
+
+@regions.command("find")
+@click.argument("name")
+@click.option("--limit", default=20, show_default=True)
+def regions_find(name: str, limit: int) -> None:
+    """Find region codes by name: provinces, regencies, districts and villages."""
+    from pipeline.taxonomy import find_regions
+
+    found = find_regions(name, limit)
+    if not found:
+        _fail(f"no region is named like {name!r}", code=1)
+    for r in found:
+        within = f"  (in {r['parent_name']})" if r["parent_name"] else ""
+        click.echo(f"{r['code']:<14} {r['level']:<9} {r['name']}{within}")
+
+
+@main.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option(
     "--tables",

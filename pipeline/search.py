@@ -367,6 +367,10 @@ def _topic_params(topic: str | None) -> tuple[str | None, str | None]:
         return None, None
     if not _TOPIC_RE.match(topic):
         raise ValueError(f"--topic {topic!r}: expected a code like conflict.riot or conflict.*")
+    from pipeline.taxonomy import topic_error
+
+    if error := topic_error(topic):
+        raise ValueError(error)
     if topic.endswith(".*"):
         return topic, topic[:-1]
     if "." not in topic:  # a family name alone means the whole family

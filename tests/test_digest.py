@@ -422,6 +422,40 @@ def test_digest_pdf(digest_db, tmp_path: Path) -> None:
     assert b"https://www.niaga.asia/bentrok-sungai-kunjang/?src=feed" in uris  # links clickable
 
 
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_digest_pdf_text_stays_inside_the_page(digest_db, tmp_path: Path, lang: str) -> None:
+    """Every word of the PDF lies within the page, clear of its edges: no table runs past
+    the right margin (pdftotext -bbox gives each word's box on each page)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (Debian poppler-utils, installed by .ci/run) is not installed")
+    db_path, _ = digest_db
+    run_suar(
+        "--db", str(db_path), "digest", "--week", WEEK, "--out", str(tmp_path), "--pdf",
+        "--lang", lang,
+    )  # fmt: skip
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / WEEK / "digest.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', boxes, re.S)
+    assert len(pages) >= 2
+    words = 0
+    edge = 20.0  # points (7 mm); the page margins are 12 mm
+    for width, height, body in pages:
+        for x0, y0, x1, y1, word in re.findall(
+            r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">'
+            r"(.*?)</word>",
+            body,
+        ):
+            words += 1
+            assert float(x0) >= edge and float(x1) <= float(width) - edge, (word, x0, x1)
+            assert float(y0) >= 0 and float(y1) <= float(height), (word, y0, y1)
+    assert words > 300
+
+
 def test_digest_bad_input_is_one_line(digest_db, tmp_path: Path) -> None:
     db_path, _ = digest_db
     for args, needle in (
