@@ -62,7 +62,7 @@ def main(ctx: click.Context, db_path: str | None, config_file: str | None, verbo
             logging.getLogger(noisy).setLevel(logging.WARNING)
         # ... and draw a progress bar per weight file; read once, when they are imported.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    ctx.obj = {"db": db_path, "config_file": config_file}
+    ctx.obj = {"db": db_path, "config_file": config_file, "verbose": verbose}
 
 
 def _config(ctx: click.Context) -> Config:
@@ -819,6 +819,9 @@ def demo(ctx: click.Context, serve: bool) -> None:
 
     db_path = ctx.obj["db"] or "data/demo.duckdb"
     cfg = load_config(ctx.obj["config_file"], db_path)
+    if not ctx.obj.get("verbose"):  # the steps' summary says what happened; logs with -v
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
     result = run_demo(cfg, serve=serve, echo=click.echo)
     if result.exit_code:
         _fail(f"demo: {result.reason}", code=result.exit_code)

@@ -39,7 +39,8 @@ from pipeline import db
 STOPWORDS_FILE = Path(__file__).with_name("data") / "search_stopwords_id.txt"
 _ANALYZER_CODE = "sastrawi-1"  # bump when the tokenisation or term layout below changes
 _WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+", re.UNICODE)
-_SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+# a dot between digits is part of a number ("3.412 warga", "1.5"), not a sentence end
+_SENTENCE_RE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+(?:[.!?]+|$)")
 _REGION_RE = re.compile(r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$")
 _TOPIC_RE = re.compile(r"^[a-z_]+(\.[a-z_]+)?(\.\*)?$")
 _BATCH = 2000
@@ -459,8 +460,14 @@ def snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> str:
     if len(best) <= width:
         return best
     start = max(0, min(best_pos - width // 4, len(best) - width))
-    cut = best[start : start + width]
-    return ("…" if start else "") + cut.strip() + ("…" if start + width < len(best) else "")
+    end = start + width
+    # cut between words, never inside one (or inside a number such as 3.412)
+    if start and not best[start - 1].isspace():
+        start = best.find(" ", start, best_pos) + 1 or start
+    if end < len(best) and not best[end].isspace():
+        end = best.rfind(" ", start, end) if best.rfind(" ", start, end) > start else end
+    cut = best[start:end]
+    return ("…" if start else "") + cut.strip() + ("…" if end < len(best) else "")
 
 
 def search(

@@ -311,3 +311,17 @@ def test_semantic_finds_a_paraphrase_bm25_misses(corpus_db, tmp_path) -> None:
 
 def build_ids(con) -> dict[str, int]:
     return dict(con.execute("SELECT split_part(url, '/', 4), id FROM articles").fetchall())
+
+
+def test_snippets_never_cut_inside_numbers_or_words() -> None:
+    from pipeline.search import analyse, snippet
+
+    text = "Tim gabungan menemukan 3.412 butir amunisi di gudang itu. Kalimat lain sama sekali."
+    assert snippet(text, set(analyse("amunisi"))) == (
+        "Tim gabungan menemukan 3.412 butir amunisi di gudang itu."
+    )
+    long = "Awal " * 30 + "warga menemukan 3.412 butir amunisi di gudang tua milik perusahaan itu"
+    cut = snippet(long, set(analyse("amunisi")), width=40)
+    assert "3.412" in cut or "3." not in cut
+    words = set(long.split())
+    assert all(w in words for w in cut.strip("…").split()), cut  # only whole words
