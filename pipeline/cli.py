@@ -420,6 +420,7 @@ def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str
     """Write Parquet partitioned by ISO week (DIR/<dataset>/week=YYYY-Www/) plus manifest.json."""
     from pipeline import db
     from pipeline.export import export_parquet
+    from pipeline.progress import plural
 
     cfg = _config(ctx)
     names = [t.strip() for item in tables for t in item.split(",") if t.strip()] or None
@@ -431,7 +432,8 @@ def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str
     finally:
         con.close()
     for name, info in manifest["datasets"].items():
-        click.echo(f"{name}: {info['rows']} rows in {len(info['partitions'])} weeks")
+        rows, weeks = plural(info["rows"], "row"), plural(len(info["partitions"]), "week")
+        click.echo(f"{name}: {rows} in {weeks}")
     for name in manifest["empty"]:
         click.echo(f"{name}: 0 rows")
     for name, reason in manifest["skipped"].items():

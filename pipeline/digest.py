@@ -491,6 +491,7 @@ def present(data: dict[str, Any], labels: dict[str, Any], options: DigestOptions
         "new_actors": new_actors,
         "coverage": coverage,
         "blind_spots": blind,
+        "local_links": any(_is_local(src["url"]) for story in stories for src in story["sources"]),
     }
 
 
@@ -527,6 +528,12 @@ def _md_escape(value: Any) -> str:
     evidence) never becomes a link, emphasis, an entity or raw HTML."""
     text = " ".join(str(value if value is not None else "").split())
     return re.sub(r"([\\|\[\]*_`<>&~!#])", r"\\\1", text)
+
+
+def _is_local(url: Any) -> bool:
+    """A link to this machine (the demo site): it breaks once that server stops."""
+    host = urlsplit(url).hostname if isinstance(url, str) else None
+    return host in {"localhost", "::1"} or bool(host and host.startswith("127."))
 
 
 def is_web_url(value: Any) -> bool:

@@ -628,6 +628,8 @@ def _group(
 
 def format_hit(rank: int, hit: StoryHit) -> list[str]:
     """Plain-text lines for one result (the CLI prints them; also readable in cron mail)."""
+    from pipeline.progress import plural
+
     level = "-" if hit.level is None else str(hit.level)
     what = f"story {hit.story_id}" if hit.story_id is not None else f"article {hit.article_id}"
     region = " ".join(x for x in (hit.region_code, hit.region_name) if x) or "no region"
@@ -640,7 +642,8 @@ def format_hit(rank: int, hit: StoryHit) -> list[str]:
         span += f" to {day(hit.last_seen)}"
     lines = [
         f"{rank}. [level {level}] {hit.title or '(untitled)'}",
-        f"   {what} · {region} · {span} · {hit.n_articles} reports, {hit.n_outlets} outlets"
+        f"   {what} · {region} · {span} · {plural(hit.n_articles, 'report')}, "
+        f"{plural(hit.n_outlets, 'outlet')}"
         f" · score {hit.score:.4f}",
     ]
     if hit.snippet:
@@ -649,5 +652,5 @@ def format_hit(rank: int, hit: StoryHit) -> list[str]:
         mark = "*" if src.matched else "-"
         lines.append(f"   {mark} {src.outlet}: {src.url}")
     if hit.n_articles > len(hit.sources):
-        lines.append(f"   (+{hit.n_articles - len(hit.sources)} more reports)")
+        lines.append(f"   (+{plural(hit.n_articles - len(hit.sources), 'more report')})")
     return lines

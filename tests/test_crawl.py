@@ -419,3 +419,16 @@ def test_one_failed_outlet_makes_a_partial_run_that_still_exits_zero(site, tmp_p
     assert "jubi: failed" in proc.stderr
     statuses = dict(query(db, "SELECT outlet, status FROM crawl_run_outlets"))
     assert statuses == {"niaga_asia": "ok", "jubi": "failed"}
+
+
+def test_the_default_contact_url_is_warned_about_for_real_sites_only() -> None:
+    from crawler.registry import load_registry
+    from pipeline.config import load_config
+    from pipeline.crawl import contact_warning
+
+    cfg = load_config(None, "x.duckdb")
+    outlet = load_registry()["niaga_asia"]
+    assert "contact_url" in contact_warning(cfg, [outlet])
+    assert contact_warning(cfg, [outlet.with_base_url("http://127.0.0.1:9")]) is None
+    cfg.data["crawl"]["contact_url"] = "mailto:ops@example.org"
+    assert contact_warning(cfg, [outlet]) is None

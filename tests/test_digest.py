@@ -545,3 +545,4 @@ def test_coverage_of_a_week_crawled_later_follows_publication_dates(tmp_path: Pa
     md = (tmp_path / "d" / WEEK / "digest.md").read_text("utf-8")
     blind = md.split("Blind spots this week", 1)[1][:400]
     assert "Jubi" in blind and "Niaga" not in blind
+    assert "local server" not in md  # its links are the outlets' own
