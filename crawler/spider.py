@@ -189,10 +189,24 @@ class OutletSpider(scrapy.Spider):
     def discovery_failed(self, failure: Failure) -> Iterable[scrapy.Request]:
         request = failure.request
         outlet = self.plans[request.meta["outlet"]].outlet
-        log.info("%s: discovery %s unavailable (%s)", outlet.id, request.url, _reason(failure))
+        if request.meta.get("root_sitemap") and self.state[outlet.id].sitemap_queue:
+            # one of several candidate sitemaps tried in order: its absence is expected
+            log.info("%s: sitemap %s unavailable (%s)", outlet.id, request.url, _reason(failure))
+        else:
+            self._discovery_error(outlet.id, request.url, failure)
         if request.meta.get("root_sitemap"):
             yield from self._next_sitemap(outlet)
         yield from self._discovery_done(outlet)
+
+    def _discovery_error(self, outlet: str, url: str, failure: Failure) -> None:
+        """A robots/sitemap/feed/listing request that failed: counted and recorded, never
+        silent, so an unreachable site is a failed outlet rather than a calm one."""
+        status = failure.value.response.status if failure.check(HttpError) else None
+        stats = self.sink.stats[outlet]
+        stats["failed"] += 1
+        stats["discovery_failed"] = stats.get("discovery_failed", 0) + 1
+        self.sink.failure(outlet, url, status, f"discovery: {_reason(failure)}")
+        log.info("%s: discovery %s failed (%s)", outlet, url, _reason(failure))
 
     def parse_robots(self, response: Response) -> Iterable[scrapy.Request]:
         outlet = self._outlet(response)
@@ -356,9 +370,7 @@ class OutletSpider(scrapy.Spider):
 
     def listing_failed(self, failure: Failure) -> None:
         request = failure.request
-        log.info(
-            "%s: listing page %s failed (%s)", request.meta["outlet"], request.url, _reason(failure)
-        )
+        self._discovery_error(request.meta["outlet"], request.url, failure)
 
     # -- articles ----------------------------------------------------------------------
 
@@ -538,3 +550,19 @@ def continuation_urls(response: TextResponse, outlet: Outlet) -> list[str]:
         if m and int(m.group(1)) >= 2:
             found.setdefault(int(m.group(1)), target._replace(fragment="").geturl())
     return [found[n] for n in sorted(found)][:20]
+
+
+def outlet_verdict(stats: dict[str, Any]) -> tuple[str, str | None]:
+    """An outlet's status after a run: discovering no article URL is never 'ok'.
+
+    'failed' when discovery requests failed and nothing was found (DNS, refused, TLS,
+    timeout, HTTP errors); 'empty' when the site answered but yielded no article URL.
+    """
+    if stats.get("discovered", 0) > 0:
+        return "ok", None
+    if stats.get("discovery_failed", 0) > 0:
+        errors = [e for e in stats.get("sample_errors", []) if e.startswith("discovery:")]
+        first = errors[0].removeprefix("discovery: ") if errors else "discovery failed"
+        n = stats["discovery_failed"]
+        return "failed", f"no article URL found; {n} discovery request(s) failed, first: {first}"
+    return "empty", "the site answered but discovery found no article URL"

@@ -215,19 +215,11 @@ def hotspot_map(
                 f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x0 if anchor == "start" else x0 + w:.1f}"'
                 f' y2="{y + dy - 4:.1f}" stroke="#555" stroke-width="0.7"/>'
             )
-        parts.append(
-            _text(
-                x0,
-                y + dy,
-                p.label,
-                size=11.5,
-                font_weight="bold",
-                fill="#1d2a33",
-                stroke="#ffffff",
-                stroke_width="3",
-                paint_order="stroke",
-            )
-        )
+        # a white halo drawn first, then the dark label over it: paint-order is not supported
+        # by every renderer (WeasyPrint paints the stroke over the fill: white, invisible text)
+        halo = dict(size=11.5, font_weight="bold", fill="#ffffff", stroke="#ffffff")
+        parts.append(_text(x0, y + dy, p.label, stroke_width="3", aria_hidden="true", **halo))
+        parts.append(_text(x0, y + dy, p.label, size=11.5, font_weight="bold", fill="#1d2a33"))
     parts += level_legend(10, height + 10, legend_title, level_names)
     parts.append("</svg>")
     return "".join(parts)

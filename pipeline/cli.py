@@ -67,7 +67,7 @@ def main(ctx: click.Context, db_path: str | None, config_file: str | None, verbo
             logging.getLogger(noisy).setLevel(logging.WARNING)
         # ... and draw a progress bar per weight file; read once, when they are imported.
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    ctx.obj = {"db": db_path, "config_file": config_file}
+    ctx.obj = {"db": db_path, "config_file": config_file, "verbose": verbose}
 
 
 def _config(ctx: click.Context) -> Config:
@@ -153,8 +153,11 @@ def crawl(
         )
     for line in plain_lines(summary.stats):
         click.echo(line)
+    for outlet, stats in summary.stats.items():
+        if stats.get("status", "ok") != "ok":
+            click.echo(f"{outlet}: {stats['status']}: {stats.get('reason')}", err=True)
     click.echo(f"run {summary.run_id}: {summary.status}; database {summary.db_path}")
-    if summary.status != "ok":
+    if summary.status not in {"ok", "partial"}:  # partial: some outlets failed, named above
         sys.exit(1)
 
 
@@ -458,6 +461,38 @@ def search(
 
 
 @main.command()
+@click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True)
+def topics(lang: str) -> None:
+    """List the topic codes with their labels (for --topic; docs/TAXONOMY.md)."""
+    from pipeline.taxonomy import topics as topic_list
+
+    rows = topic_list(lang)
+    width = max(len(code) for code, _ in rows)
+    for code, label in rows:
+        click.echo(f"{code:<{width}}  {label}")
+
+
+@main.group()
+def regions() -> None:
+    """The Kemendagri regions (codes for --region; docs/TAXONOMY.md)."""
+
+
+@regions.command("find")
+@click.argument("name")
+@click.option("--limit", default=20, show_default=True)
+def regions_find(name: str, limit: int) -> None:
+    """Find region codes by name: provinces, regencies, districts and villages."""
+    from pipeline.taxonomy import find_regions
+
+    found = find_regions(name, limit)
+    if not found:
+        _fail(f"no region is named like {name!r}", code=1)
+    for r in found:
+        within = f"  (in {r['parent_name']})" if r["parent_name"] else ""
+        click.echo(f"{r['code']:<14} {r['level']:<9} {r['name']}{within}")
+
+
+@main.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option(
     "--tables",
@@ -470,12 +505,14 @@ def search(
 def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str | None) -> None:
     """Write Parquet partitioned by ISO week (DIR/<dataset>/week=YYYY-Www/) plus manifest.json."""
     from pipeline.export import export_parquet
+    from pipeline.progress import plural
 
     names = [t.strip() for item in tables for t in item.split(",") if t.strip()] or None
     with _open_db(_config(ctx), read_only=True) as con:
         manifest = export_parquet(con, out_dir, tables=names, since=since)
     for name, info in manifest["datasets"].items():
-        click.echo(f"{name}: {info['rows']} rows in {len(info['partitions'])} weeks")
+        rows, weeks = plural(info["rows"], "row"), plural(len(info["partitions"]), "week")
+        click.echo(f"{name}: {rows} in {weeks}")
     for name in manifest["empty"]:
         click.echo(f"{name}: 0 rows")
     for name, reason in manifest["skipped"].items():
@@ -847,6 +884,9 @@ def demo(ctx: click.Context, serve: bool) -> None:
 
     db_path = ctx.obj["db"] or "data/demo.duckdb"
     cfg = load_config(ctx.obj["config_file"], db_path)
+    if not ctx.obj.get("verbose"):  # the steps' summary says what happened; logs with -v
+        for handler in logging.getLogger().handlers:
+            handler.setLevel(logging.WARNING)
     result = run_demo(cfg, serve=serve, echo=click.echo)
     if result.exit_code:
         _fail(f"demo: {result.reason}", code=result.exit_code)

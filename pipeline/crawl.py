@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.registry import Outlet, load_registry
 from crawler.settings import build_settings
-from crawler.spider import OutletPlan, OutletSpider
+from crawler.spider import OutletPlan, OutletSpider, outlet_verdict
 from pipeline import db, store
 from pipeline.config import Config
 
@@ -44,6 +45,7 @@ def _new_stats() -> dict[str, Any]:
         "unchanged": 0,
         "failed": 0,
         "not_article": 0,
+        "discovery_failed": 0,
         "discovery": set(),
         "sample_errors": [],
     }
@@ -183,10 +185,22 @@ class RunRecorder:
             store.save_run_outlet(self.con, self.run_id, outlet, stats)
         self._last_stats = time.monotonic()
 
-    def flush(self) -> None:
-        """Write everything pending; called when the crawl ends."""
+    def flush(self, finished: bool = True) -> None:
+        """Write everything pending; called when the crawl ends, with each outlet's verdict."""
         self.write_pending()
+        if finished:
+            for stats in self.stats.values():
+                stats["status"], stats["reason"] = outlet_verdict(stats)
         self.flush_stats()
+
+    def run_status(self, spider_status: str) -> str:
+        """'failed' when no outlet found anything, 'partial' when some did not, else as is."""
+        if spider_status != "ok" or not self.stats:
+            return spider_status
+        bad = [o for o, s in self.stats.items() if s.get("status", "ok") != "ok"]
+        if len(bad) == len(self.stats):
+            return "failed"
+        return "partial" if bad else "ok"
 
 
 def _quiet_scrapy(tty: bool) -> None:
@@ -204,6 +218,30 @@ def _quiet_scrapy(tty: bool) -> None:
         "scrapy.extensions.logstats",
     ):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # A robots.txt that cannot be fetched is logged there with a traceback; the same error is
+    # recorded as a discovery failure of the outlet (crawl_failures, sample_errors) instead.
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+
+
+def contact_warning(config: Config, outlets: list[Outlet]) -> str | None:
+    """A warning when real sites would see the project's default contact, not the operator's.
+
+    Sites read the User-Agent to reach whoever crawls them; the shipped ``contact_url`` points
+    at the project. Crawls of local servers only (the demo, tests) need no warning.
+    """
+    from pipeline.config import DEFAULTS_FILE, _read_toml
+
+    default = _read_toml(DEFAULTS_FILE)["crawl"]["contact_url"]
+    remote = [o for o in outlets if urlsplit(o.base_url).hostname not in LOCAL_HOSTS]
+    if config.crawl["contact_url"] != default or not remote:
+        return None
+    return (
+        f"warning: crawl.contact_url is still the default ({default}); set it to a page or "
+        "address where site operators can reach you (suar.toml or SUAR_CRAWL_CONTACT_URL)"
+    )
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass
@@ -242,6 +280,9 @@ def run_crawl(
         base_urls,
         permission_granted=crawl_cfg.get("permission_granted", []),
     )
+    warning = contact_warning(config, chosen)
+    if warning:
+        log.warning("%s", warning)
     con = db.connect_configured(config, on_wait=on_wait)
     run_id = store.start_run(con, [o.id for o in chosen])
     recorder = RunRecorder(
@@ -301,7 +342,14 @@ def run_crawl(
         error = repr(exc)[:500]
         raise
     finally:
-        recorder.flush()
+        recorder.flush(finished=status == "ok")
+        status = recorder.run_status(status)
+        if status in {"failed", "partial"} and error is None:
+            error = "; ".join(
+                f"{o}: {s['status']} ({s['reason']})"
+                for o, s in recorder.stats.items()
+                if s.get("status") != "ok"
+            )[:500]
         store.finish_run(con, run_id, status, error)
         con.close()
     return CrawlSummary(

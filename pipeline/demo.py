@@ -9,6 +9,8 @@ says where the digest and the data are and what to try next.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,15 @@ def _fresh(path: Path) -> None:
         candidate = Path(str(path) + suffix)
         if candidate.exists():
             candidate.unlink()
+
+
+def _command(name: str) -> str:
+    """The path that runs ``name``: the venv's script when it is not on PATH (a venv that
+    was not activated), else the bare name."""
+    script = Path(sys.executable).with_name(name)
+    if shutil.which(name) == str(script) or not script.exists():
+        return name
+    return str(script)
 
 
 def run_demo(
@@ -78,10 +89,18 @@ def run_demo(
                     echo(f"  {kind}: {path}")
         else:
             echo(f"No digest was written (see the steps above); digests go to {digest_dir(config)}")
+        if digest:
+            echo(
+                "  (its source links point at the demo site above: they work while "
+                "`suar demo --serve` keeps it up)"
+                if not serve
+                else "  (its source links point at the demo site above, served until Ctrl-C)"
+            )
+        suar, jupyter = _command("suar"), _command("jupyter")
         echo("Next:")
-        echo(f"  SUAR_DB={db_path} jupyter lab notebooks/analyst.ipynb")
-        echo("    (after `pip install jupyterlab`, see notebooks/README.md)")
-        echo(f'  suar --db {db_path} query "{TRY_QUERY}"')
+        echo(f"  SUAR_DB={db_path} {jupyter} lab notebooks/analyst.ipynb")
+        echo('    (after `pip install -e ".[analyst]"`, see notebooks/README.md)')
+        echo(f'  {suar} --db {db_path} query "{TRY_QUERY}"')
         if serve:
             echo("Serving the demo site until Ctrl-C ...")
             with contextlib.suppress(KeyboardInterrupt):

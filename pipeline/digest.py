@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import duckdb
 
-from pipeline import charts, db
+from pipeline import charts, csvsafe, db
 from pipeline.weeks import JAKARTA, week_monday, wib_date
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,15 @@ def collect(
     )
     coverage = {
         r["outlet"]: r
-        for r in _rows(con, "digest_coverage", {**window, **bounds, "weeks": float(options.weeks)})
+        for r in _rows(
+            con,
+            "digest_coverage",
+            {
+                **bounds,
+                "weeks_begin": begins - timedelta(weeks=options.weeks),
+                "weeks": float(options.weeks),
+            },
+        )
     }
     data["coverage"] = _coverage(coverage, outlets)
     return data
@@ -486,6 +495,7 @@ def present(data: dict[str, Any], labels: dict[str, Any], options: DigestOptions
         "new_actors": new_actors,
         "coverage": coverage,
         "blind_spots": blind,
+        "local_links": any(_is_local(src["url"]) for story in stories for src in story["sources"]),
     }
 
 
@@ -512,13 +522,35 @@ def _environment(markdown: bool):
         undefined=jinja2.StrictUndefined,
     )
     env.filters["md"] = _md_escape
+    env.filters["md_url"] = _md_url
+    env.tests["web_url"] = is_web_url
     return env
 
 
 def _md_escape(value: Any) -> str:
-    """Text safe inside a Markdown table cell or link label."""
+    """Text safe inside a Markdown table cell or link label: page text (titles, authors,
+    evidence) never becomes a link, emphasis, an entity or raw HTML."""
     text = " ".join(str(value if value is not None else "").split())
-    return re.sub(r"([\\|\[\]*_`<>])", r"\\\1", text)
+    return re.sub(r"([\\|\[\]*_`<>&~!#])", r"\\\1", text)
+
+
+def _is_local(url: Any) -> bool:
+    """A link to this machine (the demo site): it breaks once that server stops."""
+    host = urlsplit(url).hostname if isinstance(url, str) else None
+    return host in {"localhost", "::1"} or bool(host and host.startswith("127."))
+
+
+def is_web_url(value: Any) -> bool:
+    """Only http(s) URLs become links: a page may carry ``javascript:`` or ``data:`` ones."""
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value.strip())
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
+
+
+def _md_url(value: str) -> str:
+    """A URL safe inside ``<...>`` in a Markdown link: no space, angle bracket or newline."""
+    return quote(value.strip(), safe="/:?#[]@!$&'()*+,;=%-._~")
 
 
 CSV_SECTIONS = {
@@ -547,7 +579,7 @@ def _write_csvs(out: Path, view: dict[str, Any]) -> dict[str, Path]:
     for section, cols in CSV_SECTIONS.items():
         path = out / f"{section}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = csvsafe.Writer(fh)
             writer.writerow(cols)
             for row in view[section]:
                 writer.writerow(
@@ -560,7 +592,7 @@ def _write_csvs(out: Path, view: dict[str, Any]) -> dict[str, Path]:
     # escalation in long form: one row per province and week
     path = out / "escalation.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csvsafe.Writer(fh)
         writer.writerow(["province", "iso_week", "stories", "max_level"])
         for row in view["grid_rows"]:
             for wk, (stories, level) in zip(view["grid_columns"], row.cells, strict=True):
@@ -569,7 +601,7 @@ def _write_csvs(out: Path, view: dict[str, Any]) -> dict[str, Path]:
     # sources: every article of every story shown, with its link and evidence
     path = out / "sources.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csvsafe.Writer(fh)
         writer.writerow(
             ["story_id", "article_id", "outlet", "title", "published_at", "url", "evidence"]
         )

@@ -12,7 +12,6 @@ them. ``manifest.json`` is written last, by rename too, from what is on disk.
 from __future__ import annotations
 
 import contextlib
-import csv
 import ctypes
 import json
 import os
@@ -25,7 +24,7 @@ from typing import Any, TextIO
 
 import duckdb
 
-from pipeline import db
+from pipeline import csvsafe, db
 
 MANIFEST_FORMAT = "suar-export-1"
 _WEEK_RE = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
@@ -151,7 +150,7 @@ def _write_rows(con: duckdb.DuckDBPyConnection, statement: str, fmt: str, fh: Te
             fh.write("  ".join(_cell(v).ljust(w) for v, w in zip(r, widths, strict=True)))
             fh.write("\n")
         return len(rows)
-    writer = csv.writer(fh) if fmt == "csv" else None
+    writer = csvsafe.Writer(fh) if fmt == "csv" else None
     if writer:
         writer.writerow(cols)
     while batch := cur.fetchmany(_FETCH):

@@ -65,3 +65,8 @@ class Progress:
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
             self._live.stop()
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 report', '2 reports': counts read as English ('1 reports' does not)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

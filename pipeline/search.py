@@ -39,7 +39,8 @@ from pipeline import db
 STOPWORDS_FILE = Path(__file__).with_name("data") / "search_stopwords_id.txt"
 _ANALYZER_CODE = "sastrawi-1"  # bump when the tokenisation or term layout below changes
 _WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+", re.UNICODE)
-_SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+# a dot between digits is part of a number ("3.412 warga", "1.5"), not a sentence end
+_SENTENCE_RE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+(?:[.!?]+|$)")
 _REGION_RE = re.compile(r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$")
 _TOPIC_RE = re.compile(r"^[a-z_]+(\.[a-z_]+)?(\.\*)?$")
 _BATCH = 2000
@@ -351,6 +352,10 @@ def _topic_params(topic: str | None) -> tuple[str | None, str | None]:
         return None, None
     if not _TOPIC_RE.match(topic):
         raise ValueError(f"--topic {topic!r}: expected a code like conflict.riot or conflict.*")
+    from pipeline.taxonomy import topic_error
+
+    if error := topic_error(topic):
+        raise ValueError(error)
     if topic.endswith(".*"):
         return topic, topic[:-1]
     if "." not in topic:  # a family name alone means the whole family
@@ -442,8 +447,14 @@ def snippet(text: str, terms: set[str], width: int = SNIPPET_CHARS) -> str:
     if len(best) <= width:
         return best
     start = max(0, min(best_pos - width // 4, len(best) - width))
-    cut = best[start : start + width]
-    return ("…" if start else "") + cut.strip() + ("…" if start + width < len(best) else "")
+    end = start + width
+    # cut between words, never inside one (or inside a number such as 3.412)
+    if start and not best[start - 1].isspace():
+        start = best.find(" ", start, best_pos) + 1 or start
+    if end < len(best) and not best[end].isspace():
+        end = best.rfind(" ", start, end) if best.rfind(" ", start, end) > start else end
+    cut = best[start:end]
+    return ("…" if start else "") + cut.strip() + ("…" if end < len(best) else "")
 
 
 def search(
@@ -604,6 +615,8 @@ def _group(
 
 def format_hit(rank: int, hit: StoryHit) -> list[str]:
     """Plain-text lines for one result (the CLI prints them; also readable in cron mail)."""
+    from pipeline.progress import plural
+
     level = "-" if hit.level is None else str(hit.level)
     what = f"story {hit.story_id}" if hit.story_id is not None else f"article {hit.article_id}"
     region = " ".join(x for x in (hit.region_code, hit.region_name) if x) or "no region"
@@ -616,7 +629,8 @@ def format_hit(rank: int, hit: StoryHit) -> list[str]:
         span += f" to {day(hit.last_seen)}"
     lines = [
         f"{rank}. [level {level}] {hit.title or '(untitled)'}",
-        f"   {what} · {region} · {span} · {hit.n_articles} reports, {hit.n_outlets} outlets"
+        f"   {what} · {region} · {span} · {plural(hit.n_articles, 'report')}, "
+        f"{plural(hit.n_outlets, 'outlet')}"
         f" · score {hit.score:.4f}",
     ]
     if hit.snippet:
@@ -625,5 +639,5 @@ def format_hit(rank: int, hit: StoryHit) -> list[str]:
         mark = "*" if src.matched else "-"
         lines.append(f"   {mark} {src.outlet}: {src.url}")
     if hit.n_articles > len(hit.sources):
-        lines.append(f"   (+{hit.n_articles - len(hit.sources)} more reports)")
+        lines.append(f"   (+{plural(hit.n_articles - len(hit.sources), 'more report')})")
     return lines

@@ -275,6 +275,8 @@ def save_run_outlet(con: duckdb.DuckDBPyConnection, run_id: int, outlet: str, st
             "not_article": stats.get("not_article", 0),
             "discovery": sorted(stats.get("discovery", [])),
             "sample_errors": list(stats.get("sample_errors", []))[:10],
+            "status": stats.get("status"),
+            "reason": stats.get("reason"),
         },
     )
 

@@ -366,3 +366,106 @@ def test_sitemaps_tried_in_order_record_the_one_that_answered(site, tmp_path):
     assert "sitemap:/sitemap_index.xml" in disc and "sitemap:/sitemap.xml" not in disc
     stored = query(db, "SELECT count(*) FROM articles WHERE outlet = 'niaga_asia'")[0][0]
     assert stored == sum(e["outlet"] == "niaga_asia" for e in site.expected_articles())
+
+
+class _ErrorSite:
+    """A local site that answers every request with one HTTP error (500 or 404)."""
+
+    def __init__(self, status: int) -> None:
+        import http.server
+        import threading
+
+        code = status
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server hook name
+                self.send_response(code)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(b"<html><body>no</body></html>")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed on exit: connections are refused
+
+
+def test_unreachable_and_erroring_sites_are_failed_outlets_not_calm(tmp_path):
+    """Silence is never calm: refused connections and HTTP errors on every discovery request
+    are counted failures, the outlets are 'failed', the run is 'failed', the exit non-zero."""
+    db = tmp_path / "c.duckdb"
+    err500, err404 = _ErrorSite(500), _ErrorSite(404)
+    try:
+        proc = run_suar(
+            "--db", str(db), "crawl", "--impolite",
+            "--outlet", "niaga_asia", "--outlet", "siwalima", "--outlet", "jubi",
+            "--base-url", f"niaga_asia=http://127.0.0.1:{_closed_port()}",
+            "--base-url", f"siwalima={err500.url}",
+            "--base-url", f"jubi={err404.url}",
+            env=FAST, check=False,
+        )  # fmt: skip
+    finally:
+        err500.close()
+        err404.close()
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "run 1: failed" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "niaga_asia: failed" in proc.stderr
+    assert query(db, "SELECT status FROM crawl_runs") == [("failed",)]
+    rows = {
+        r[0]: r[1:]
+        for r in query(
+            db, "SELECT outlet, status, reason, failed, sample_errors FROM crawl_run_outlets"
+        )
+    }
+    for outlet in ("niaga_asia", "siwalima", "jubi"):
+        status, reason, failed, samples = rows[outlet]
+        assert status == "failed" and failed >= 1 and samples, rows[outlet]
+        assert "discovery" in reason
+    assert any("ConnectionRefused" in e for e in rows["niaga_asia"][3])
+    assert any("HTTP 500" in e for e in rows["siwalima"][3])
+    assert any("HTTP 404" in e for e in rows["jubi"][3])
+    failures = query(db, "SELECT outlet, status, error FROM crawl_failures")
+    assert {o for o, _, _ in failures} == {"niaga_asia", "siwalima", "jubi"}
+    assert ("jubi", 404) in {(o, s) for o, s, _ in failures}
+
+
+def test_one_failed_outlet_makes_a_partial_run_that_still_exits_zero(site, tmp_path):
+    db = tmp_path / "c.duckdb"
+    proc = run_suar(
+        "--db", str(db), "crawl", "--impolite", "--outlet", "niaga_asia", "--outlet", "jubi",
+        "--base-url", f"niaga_asia={site.base_urls['niaga_asia']}",
+        "--base-url", f"jubi=http://127.0.0.1:{_closed_port()}",
+        env=FAST,
+    )  # fmt: skip
+    assert "run 1: partial" in proc.stdout
+    assert "jubi: failed" in proc.stderr
+    statuses = dict(query(db, "SELECT outlet, status FROM crawl_run_outlets"))
+    assert statuses == {"niaga_asia": "ok", "jubi": "failed"}
+
+
+def test_the_default_contact_url_is_warned_about_for_real_sites_only() -> None:
+    from crawler.registry import load_registry
+    from pipeline.config import load_config
+    from pipeline.crawl import contact_warning
+
+    cfg = load_config(None, "x.duckdb")
+    outlet = load_registry()["niaga_asia"]
+    assert "contact_url" in contact_warning(cfg, [outlet])
+    assert contact_warning(cfg, [outlet.with_base_url("http://127.0.0.1:9")]) is None
+    cfg.data["crawl"]["contact_url"] = "mailto:ops@example.org"
+    assert contact_warning(cfg, [outlet]) is None

@@ -422,6 +422,40 @@ def test_digest_pdf(digest_db, tmp_path: Path) -> None:
     assert b"https://www.niaga.asia/bentrok-sungai-kunjang/?src=feed" in uris  # links clickable
 
 
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_digest_pdf_text_stays_inside_the_page(digest_db, tmp_path: Path, lang: str) -> None:
+    """Every word of the PDF lies within the page, clear of its edges: no table runs past
+    the right margin (pdftotext -bbox gives each word's box on each page)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (Debian poppler-utils, installed by .ci/run) is not installed")
+    db_path, _ = digest_db
+    run_suar(
+        "--db", str(db_path), "digest", "--week", WEEK, "--out", str(tmp_path), "--pdf",
+        "--lang", lang,
+    )  # fmt: skip
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / WEEK / "digest.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', boxes, re.S)
+    assert len(pages) >= 2
+    words = 0
+    edge = 20.0  # points (7 mm); the page margins are 12 mm
+    for width, height, body in pages:
+        for x0, y0, x1, y1, word in re.findall(
+            r'<word xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" yMax="([\d.-]+)">'
+            r"(.*?)</word>",
+            body,
+        ):
+            words += 1
+            assert float(x0) >= edge and float(x1) <= float(width) - edge, (word, x0, x1)
+            assert float(y0) >= 0 and float(y1) <= float(height), (word, y0, y1)
+    assert words > 300
+
+
 def test_digest_bad_input_is_one_line(digest_db, tmp_path: Path) -> None:
     db_path, _ = digest_db
     for args, needle in (
@@ -465,3 +499,50 @@ def test_coordinates_cover_every_province_and_regency() -> None:
     assert ours - set(coords) == {"74.07"}
     for name, _, lat, lon in coords.values():
         assert -11.5 < lat < 6.5 and 94.5 < lon < 141.5, name
+
+
+def test_coverage_of_a_week_crawled_later_follows_publication_dates(tmp_path: Path) -> None:
+    """A backfill run two weeks after the week still covers it: the outlet it fetched is
+    crawled (not 'imported only'), the outlet that failed in it is a blind spot with its
+    error, and the last article is the week's, not one fetched after it ended."""
+    from pipeline import db
+
+    path = tmp_path / "late.duckdb"
+    con = db.connect(path)
+    fetched_at = _at("2024-07-20", 3)
+    con.execute(
+        "INSERT INTO crawl_runs (id, started_at, finished_at, status, outlets)"
+        " VALUES (1, ?, ?, 'partial', ['niaga_asia', 'jubi'])",
+        [fetched_at, fetched_at + timedelta(minutes=5)],
+    )
+    con.execute(
+        "INSERT INTO crawl_run_outlets (run_id, outlet, discovered, fetched, new, failed,"
+        " sample_errors, status, reason) VALUES"
+        " (1, 'niaga_asia', 4, 4, 4, 0, [], 'ok', NULL),"
+        " (1, 'jubi', 0, 0, 0, 2, ['discovery: DNSLookupError: no such host: https://jubi.id/'],"
+        "  'failed', 'no article URL found; 2 discovery request(s) failed, first: DNSLookupError')"
+    )
+    days = ["2024-07-02", "2024-07-03", "2024-07-05", "2024-07-16"]  # the last: a later week
+    con.executemany(
+        "INSERT INTO articles (id, url, outlet, title, published_at, body, language,"
+        " is_indonesian, content_hash, first_seen, last_fetched, last_changed, first_run_id)"
+        " VALUES (?, ?, 'niaga_asia', ?, ?, 'Teks uji.', 'id', true, ?, ?, ?, ?, 1)",
+        [
+            (i, f"https://niaga.asia/a{i}/", f"Judul {i}", _at(d), f"h{i}", fetched_at,
+             fetched_at, fetched_at)
+            for i, d in enumerate(days, 1)
+        ],
+    )  # fmt: skip
+    con.close()
+    run_suar("--db", str(path), "digest", "--week", WEEK, "--out", str(tmp_path / "d"))
+    coverage = {c["outlet"]: c for c in _csv(tmp_path / "d" / WEEK / "coverage.csv")}
+    niaga, jubi = coverage["niaga_asia"], coverage["jubi"]
+    assert niaga["status"] == "ok" and niaga["runs"] == "1"
+    assert niaga["new"] == "3" and niaga["articles"] == "3"  # the week's, not the run's 4
+    assert niaga["last_article"].startswith("2024-07-05")
+    assert jubi["status"] == "failed" and jubi["runs"] == "1"
+    assert "DNSLookupError" in jubi["last_error"]
+    md = (tmp_path / "d" / WEEK / "digest.md").read_text("utf-8")
+    blind = md.split("Blind spots this week", 1)[1][:400]
+    assert "Jubi" in blind and "Niaga" not in blind
+    assert "local server" not in md  # its links are the outlets' own

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -22,10 +23,10 @@ NOTEBOOK = REPO / "notebooks" / "analyst.ipynb"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     proc = run_suar("--db", str(db), "demo", timeout=1200)
-    return db, proc.stdout
+    return db, proc.stdout, proc.stderr
 
 
 def test_notebook_is_committed_without_outputs() -> None:
@@ -37,23 +38,27 @@ def test_notebook_is_committed_without_outputs() -> None:
 
 
 @pytest.mark.slow
-def test_demo_reports_the_digest_and_next_steps(demo_db: tuple[Path, str]) -> None:
-    db, out = demo_db
+def test_demo_reports_the_digest_and_next_steps(demo_db: tuple[Path, str, str]) -> None:
+    db, out, err = demo_db
     match = re.search(r"^Digest: (\S+)$", out, flags=re.M)
     assert match, out
     digest = Path(match.group(1))
     assert digest.exists() and digest.suffix == ".html"
     assert digest.is_relative_to(db.parent / "demo-digests")
     assert "notebooks/analyst.ipynb" in out and f"suar --db {db} query" in out
+    suar = re.search(r"^  (\S*suar) --db", out, flags=re.M).group(1)
+    assert shutil.which(suar), f"the printed {suar!r} does not run from here"
+    assert "demo site" in out and "--serve" in out  # where the source links point
+    assert not re.search(r" (INFO|DEBUG) ", err), err[:2000]  # quiet unless -v
     summary = json.loads(db.with_name("demo.nightly.jsonl").read_text().splitlines()[-1])
     assert [s["status"] for s in summary["steps"]] == ["ok"] * len(summary["steps"])
 
 
 @pytest.mark.slow
 def test_notebook_runs_against_the_demo_database(
-    demo_db: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+    demo_db: tuple[Path, str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db, _ = demo_db
+    db, _, _ = demo_db
     monkeypatch.setenv("SUAR_DB", str(db))
     monkeypatch.delenv("SUAR_PROVINCE", raising=False)
     monkeypatch.delenv("SUAR_STORY_ID", raising=False)

@@ -151,7 +151,9 @@ def test_views_exist_and_every_view_file_is_one_view(fresh):
 
 def test_macros_exist_are_documented_and_keep_the_jakarta_calendar(fresh):
     names = db.macro_names()
-    assert set(names) == {"wib_day", "wib_week", "story_province", "story_regency"}
+    assert set(names) == {
+        "wib_day", "wib_week", "story_province", "story_regency", "region_label"
+    }  # fmt: skip
     have = {
         r[0]
         for r in fresh.execute(
@@ -181,6 +183,12 @@ def test_macros_exist_are_documented_and_keep_the_jakarta_calendar(fresh):
         None,
         None,
     )
+    # a kecamatan is read with its kabupaten/kota: district names repeat across regencies
+    labels = fresh.execute(
+        "SELECT region_label('64.72.06'), region_label('64.72'), region_label('64'),"
+        " region_label('99.99')"
+    ).fetchone()
+    assert labels == ("Sungai Kunjang, Kota Samarinda", "Kota Samarinda", "Kalimantan Timur", None)
 
 
 def test_a_dropped_macro_is_recreated_on_the_next_open(tmp_path):

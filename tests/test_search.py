@@ -311,3 +311,31 @@ def test_semantic_finds_a_paraphrase_bm25_misses(corpus_db, tmp_path) -> None:
 
 def build_ids(con) -> dict[str, int]:
     return dict(con.execute("SELECT split_part(url, '/', 4), id FROM articles").fetchall())
+
+
+def test_snippets_never_cut_inside_numbers_or_words() -> None:
+    from pipeline.search import analyse, snippet
+
+    text = "Tim gabungan menemukan 3.412 butir amunisi di gudang itu. Kalimat lain sama sekali."
+    assert snippet(text, set(analyse("amunisi"))) == (
+        "Tim gabungan menemukan 3.412 butir amunisi di gudang itu."
+    )
+    long = "Awal " * 30 + "warga menemukan 3.412 butir amunisi di gudang tua milik perusahaan itu"
+    cut = snippet(long, set(analyse("amunisi")), width=40)
+    assert "3.412" in cut or "3." not in cut
+    words = set(long.split())
+    assert all(w in words for w in cut.strip("…").split()), cut  # only whole words
+
+
+def test_result_lines_count_in_english() -> None:
+    from pipeline.search import StoryHit, format_hit
+
+    hit = StoryHit(
+        story_id=7, article_id=1, title="Bentrok", level=3, region_code="64.72.06",
+        region_name="Sungai Kunjang, Kota Samarinda", first_seen=None, last_seen=None,
+        n_articles=1, n_outlets=1, topics=[], score=0.5, bm25=1.0, similarity=None, snippet="",
+    )  # fmt: skip
+    line = format_hit(1, hit)[1]
+    assert "1 report, 1 outlet" in line and "Sungai Kunjang, Kota Samarinda" in line
+    hit.n_articles, hit.n_outlets = 3, 2
+    assert "3 reports, 2 outlets" in format_hit(1, hit)[1]

@@ -27,3 +27,12 @@ CREATE OR REPLACE MACRO story_province(province_code, region_code) AS
 CREATE OR REPLACE MACRO story_regency(region_level, region_code) AS
     CASE WHEN region_level IN ('regency', 'district', 'village')
          THEN left(region_code, 5) END;
+
+-- region_label(place): a region's name as people read it; a kecamatan or desa carries its
+-- kabupaten/kota ("Sungai Kunjang, Kota Samarinda"), since district names repeat.
+CREATE OR REPLACE MACRO region_label(place) AS
+    (SELECT g.name || CASE WHEN length(place) > 5
+                           THEN coalesce(', ' || (SELECT r.name FROM regions r
+                                                  WHERE r.code = left(place, 5)), '')
+                           ELSE '' END
+     FROM regions g WHERE g.code = place);

@@ -3,7 +3,7 @@
 -- The ids come first, so the joins read the few articles by key instead of scanning.
 WITH ids AS (SELECT DISTINCT unnest($ids) AS id)
 SELECT a.id, a.title, e.escalation_level, e.primary_region_code,
-       (SELECT g.name FROM regions g WHERE g.code = e.primary_region_code) AS region_name,
+       region_label(e.primary_region_code) AS region_name,
        coalesce(CAST(d.event_date AS TIMESTAMPTZ), a.published_at, a.first_seen) AS seen,
        e.topic_codes
 FROM ids
