@@ -424,9 +424,23 @@ def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str
 @click.option("--limit", type=int, help="Enrich at most N articles this run.")
 @click.option("--force", is_flag=True, help="Re-enrich everything, even if up to date.")
 @click.option("--workers", type=int, help="Worker processes (default: 2, or 1 on one core).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: enrich on Ray workers (docs/SCALING.md); the results are written here.",
+)
+@click.option("--address", help="Ray cluster address (ray://host:10001 or auto); default: local.")
 @click.pass_context
 def enrich(
-    ctx: click.Context, batch_size: int, limit: int | None, force: bool, workers: int | None
+    ctx: click.Context,
+    batch_size: int,
+    limit: int | None,
+    force: bool,
+    workers: int | None,
+    engine: str,
+    address: str | None,
 ) -> None:
     """Run the NLP stage on every article not yet enriched by the current pipeline version."""
     from nlp.annotate import default_workers
@@ -436,14 +450,27 @@ def enrich(
     cfg = _config(ctx)
     con = db.connect(cfg.db_path, wait=cfg.get("database", "lock_timeout"), on_wait=_on_wait)
     with EnrichProgress() as progress:
-        summary = run_enrich(
-            con,
-            batch_size=batch_size,
-            limit=limit,
-            force=force,
-            workers=workers or default_workers(),
-            progress=progress,
-        )
+        if engine == "ray":
+            from pipeline.ray_engine import run_enrich_ray
+
+            summary = run_enrich_ray(
+                con,
+                address=address,
+                workers=workers or default_workers(),
+                batch_size=min(batch_size, 64),
+                limit=limit,
+                force=force,
+                progress=progress,
+            )
+        else:
+            summary = run_enrich(
+                con,
+                batch_size=batch_size,
+                limit=limit,
+                force=force,
+                workers=workers or default_workers(),
+                progress=progress,
+            )
     click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
     if summary.failed:
         sys.exit(1)
