@@ -46,4 +46,8 @@ def build_settings(crawl: dict[str, Any], *, polite: bool = True) -> dict[str, A
         "LOG_LEVEL": "INFO",
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }
+    if crawl.get("frontier", "local") == "redis":  # several crawlers, one frontier
+        from crawler.frontier import with_frontier
+
+        settings = with_frontier(settings, crawl)
     return settings

@@ -70,8 +70,20 @@ def main(ctx: click.Context, db_path: str | None, config_file: str | None, verbo
     ctx.obj = {"db": db_path, "config_file": config_file, "verbose": verbose}
 
 
+# Commands that run on a DuckLake catalog today (docs/SCALING.md); the others still need the
+# DuckDB file and say so rather than write to the file behind the user's back.
+_DUCKLAKE_COMMANDS = {"query", "digest", "migrate", "config"}
+
+
 def _config(ctx: click.Context) -> Config:
-    return load_config(ctx.obj["config_file"], ctx.obj["db"])
+    cfg = load_config(ctx.obj["config_file"], ctx.obj["db"])
+    if cfg.get("database", "backend") == "ducklake" and ctx.info_name not in _DUCKLAKE_COMMANDS:
+        _fail(
+            f"`suar {ctx.info_name}` does not run on the ducklake backend yet (only "
+            f'{", ".join(sorted(_DUCKLAKE_COMMANDS))} do); run it with backend = "duckdb" '
+            "and `suar migrate --to ducklake` (docs/SCALING.md)"
+        )
+    return cfg
 
 
 def _registry(cfg: Config) -> dict:
@@ -528,23 +540,50 @@ def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str
 @click.option("--limit", type=int, help="Enrich at most N articles this run.")
 @click.option("--force", is_flag=True, help="Re-enrich everything, even if up to date.")
 @click.option("--workers", type=int, help="Worker processes (default: 2, or 1 on one core).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: enrich on Ray workers (docs/SCALING.md); the results are written here.",
+)
+@click.option("--address", help="Ray cluster address (ray://host:10001 or auto); default: local.")
 @click.pass_context
 def enrich(
-    ctx: click.Context, batch_size: int, limit: int | None, force: bool, workers: int | None
+    ctx: click.Context,
+    batch_size: int,
+    limit: int | None,
+    force: bool,
+    workers: int | None,
+    engine: str,
+    address: str | None,
 ) -> None:
     """Run the NLP stage on every article not yet enriched by the current pipeline version."""
     from nlp.annotate import default_workers
     from pipeline.enrich import EnrichProgress, run_enrich
 
     with _open_db(_config(ctx)) as con, EnrichProgress() as progress:
-        summary = run_enrich(
-            con,
-            batch_size=batch_size,
-            limit=limit,
-            force=force,
-            workers=workers or default_workers(),
-            progress=progress,
-        )
+        if engine == "ray":
+            from pipeline.ray_engine import run_enrich_ray
+
+            summary = run_enrich_ray(
+                con,
+                address=address,
+                workers=workers or default_workers(),
+                batch_size=min(batch_size, 64),
+                limit=limit,
+                force=force,
+                progress=progress,
+            )
+        else:
+            summary = run_enrich(
+                con,
+                batch_size=batch_size,
+                limit=limit,
+                force=force,
+                workers=workers or default_workers(),
+                progress=progress,
+            )
     click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
     if summary.failed:
         sys.exit(1)
@@ -870,6 +909,36 @@ def digest(
     for path in (result.html, result.markdown, result.pdf, *result.csv.values()):
         if path:
             click.echo(f"  {path}")
+
+
+# -- scale-out: moving between the DuckDB file and a DuckLake catalog ----------------------
+
+
+@main.command()
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["ducklake", "duckdb"]),
+    required=True,
+    help="ducklake: copy the DuckDB file (--db) into the [database] ducklake catalog; "
+    "duckdb: copy the catalog into the new file given by --db.",
+)
+@click.pass_context
+def migrate(ctx: click.Context, target: str) -> None:
+    """Move the database into a DuckLake catalog or back, checking rows and content hashes."""
+    from pipeline import ducklake
+
+    cfg = _config(ctx)
+    try:
+        if target == "ducklake":
+            report = ducklake.migrate_to_ducklake(cfg.db_path, cfg)
+        else:
+            report = ducklake.migrate_to_duckdb(cfg, cfg.db_path)
+    except (ducklake.LakeError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    for line in report.lines():
+        click.echo(line)
+    click.echo(f"migrated {len(report.tables)} tables; row counts and content hashes match")
 
 
 # -- demo ----------------------------------------------------------------------------------

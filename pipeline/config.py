@@ -119,4 +119,16 @@ def load_config(
     if db:
         data["database"]["path"] = str(db)
         sources.append("--db")
+    for section, key, allowed in _CHOICES:
+        if data[section][key] not in allowed:
+            raise ConfigError(
+                f"{section}.{key} = {data[section][key]!r}: expected one of {', '.join(allowed)}"
+            )
     return Config(data=data, sources=sources)
+
+
+# Keys that take one of a few words (the scale-out switches, docs/SCALING.md).
+_CHOICES = (
+    ("database", "backend", ("duckdb", "ducklake")),
+    ("crawl", "frontier", ("local", "redis")),
+)

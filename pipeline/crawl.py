@@ -133,6 +133,9 @@ class RunRecorder:
         self.pending: list[store.ArticleRecord] = []
         self._oldest = 0.0
         self._last_stats = time.monotonic()
+        # Called with the fetched URLs once their articles or failures are committed: the
+        # shared Redis frontier (crawler/frontier.py) releases their leases then.
+        self.on_written: Any = None
 
     def save(self, item: dict[str, Any]) -> str:
         rec = store.ArticleRecord.from_extracted(
@@ -155,6 +158,8 @@ class RunRecorder:
         if len(samples) < 10:
             samples.append(f"{error}: {url}")
         store.record_failure(self.con, self.run_id, outlet, url, status, error)
+        if self.on_written is not None:
+            self.on_written([url])
         self.tick()
 
     def tick(self) -> None:
@@ -178,6 +183,8 @@ class RunRecorder:
                 continue
             outcome = "unchanged" if result[0] == "duplicate" else result[0]
             self.stats[rec.outlet][outcome] += 1
+        if self.on_written is not None and batch:
+            self.on_written([rec.fetched_url or rec.url for rec in batch])
 
     def flush_stats(self) -> None:
         """Persist the counters (also mid-run, so a killed run still tells what it did)."""

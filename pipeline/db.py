@@ -483,6 +483,10 @@ def connect_reader(
     names the snapshot and its age. Keep the connection briefly: while it is open on the live
     file, a writer in another process cannot start.
     """
+    if cfg is not None and cfg.data["database"].get("backend") == "ducklake":
+        from pipeline import ducklake  # several writers at once: readers need no snapshot
+
+        return ducklake.connect_reader(cfg)
     path = Path(path)
     snap = snapshot_path(path, cfg)
     if wait is None:

@@ -257,6 +257,29 @@ def _enrich_batch(
     return out
 
 
+def batch_articles(
+    con: duckdb.DuckDBPyConnection, ids: list[int]
+) -> tuple[list[dict[str, Any]], dict[int, str | None]]:
+    """One batch as NLP input articles (with stored dateline, language and the outlet's home
+    province) and their content hashes; shared by the local and the Ray engine."""
+    rows = con.execute(sql("enrich_articles"), {"ids": ids}).fetchall()
+    arts = [
+        with_home_province(
+            {
+                "id": r[0],
+                "title": r[1],
+                "text": r[2] or "",
+                "url": r[3],
+                "outlet": r[4],
+                "dateline": r[6],
+                "language": r[7],
+            }
+        )
+        for r in rows
+    ]
+    return arts, {r[0]: r[5] for r in rows}
+
+
 def run_enrich(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -291,22 +314,7 @@ def run_enrich(
     with Workers(nlp, workers) as pool:
         for k in range(0, len(ids), batch_size):
             chunk = ids[k : k + batch_size]
-            rows = con.execute(sql("enrich_articles"), {"ids": chunk}).fetchall()
-            arts = [
-                with_home_province(
-                    {
-                        "id": r[0],
-                        "title": r[1],
-                        "text": r[2] or "",
-                        "url": r[3],
-                        "outlet": r[4],
-                        "dateline": r[6],
-                        "language": r[7],
-                    }
-                )  # fmt: skip
-                for r in rows
-            ]
-            hashes = {r[0]: r[5] for r in rows}
+            arts, hashes = batch_articles(con, chunk)
             results = _enrich_batch(arts, pool, summary)
             write_results(con, results, hashes, version)
             for r in results:

@@ -1,0 +1,182 @@
+"""Several `suar crawl` processes sharing one Redis frontier, over the demo site.
+
+Real Redis, real Scrapy engines in subprocesses, a real HTTP demo site. Each crawler writes its
+own DuckDB file (one writer per file); the union of the files must equal a single-process
+crawl, no URL may be stored twice or fetched twice, and killing one crawler midway must lose
+nothing: the others requeue its leased requests and finish.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from urllib.parse import urlsplit
+
+import duckdb
+import pytest
+
+from crawler.demosite import DemoSite, generate_site
+from tests.conftest import REPO, run_suar
+from tests.scale_servers import REDIS, redis_client
+from tests.test_crawl import FAST
+
+pytest.importorskip("scrapy_redis")
+
+
+@pytest.fixture
+def frontier_env():
+    client = redis_client()
+    prefix = f"suartest-{uuid.uuid4().hex[:8]}"
+    yield {
+        **FAST,
+        "SUAR_CRAWL_FRONTIER": "redis",
+        "SUAR_CRAWL_REDIS_URL": REDIS,
+        "SUAR_CRAWL_REDIS_PREFIX": prefix,
+        "SUAR_CRAWL_REDIS_WORKER_TIMEOUT": "8",
+    }
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def crawl_cmd(site: DemoSite, db, polite: bool = False) -> list[str]:
+    args = [sys.executable, "-m", "pipeline.cli", "--db", str(db), "crawl"]
+    if not polite:
+        args.append("--impolite")
+    for outlet, url in site.base_urls.items():
+        args += ["--base-url", f"{outlet}={url}"]
+    return args
+
+
+def urls(db) -> list[str]:
+    """The stored articles as host + path (each DemoSite serves on fresh ports)."""
+    with duckdb.connect(str(db)) as con:  # read-write: replays the WAL of a killed crawler
+        rows = con.execute("SELECT url FROM articles").fetchall()
+    return [f"{urlsplit(u).hostname}{urlsplit(u).path}?{urlsplit(u).query}" for (u,) in rows]
+
+
+def article_fetches(site: DemoSite) -> Counter:
+    """Successful fetches per article path (discovery files and retries excluded)."""
+    paths = {a["path"] for a in site.expected_articles()}
+    return Counter(p for _, p, status in site.request_log if status == 200 and p in paths)
+
+
+def run_parallel(cmds, env, timeout=240, kill_after=None):
+    full = {**os.environ, **env}
+    procs = [
+        subprocess.Popen(c, cwd=REPO, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for c in cmds
+    ]
+    if kill_after is not None:
+        kill_after(procs)
+    deadline = time.monotonic() + timeout
+    outs = []
+    for p in procs:
+        try:
+            out, err = p.communicate(timeout=max(1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+            raise
+        outs.append((p.returncode, out.decode(), err.decode()))
+    return outs
+
+
+def test_site_semaphore_holds_across_clients(frontier_env) -> None:
+    """The per-site limit holds for every holder together (the Lua acquire is atomic)."""
+    from crawler.frontier import _ACQUIRE
+
+    client = redis_client()
+    key = f"{frontier_env['SUAR_CRAWL_REDIS_PREFIX']}:slots:example"
+    active, peak, lock = [0], [0], threading.Lock()
+
+    def worker() -> None:
+        own = redis_client()  # one connection per holder, as one per process
+        acquire = own.register_script(_ACQUIRE)
+        for _ in range(8):
+            token = uuid.uuid4().hex
+            while not acquire(keys=[key], args=[2, token, 30]):
+                time.sleep(0.005)
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            time.sleep(0.01)
+            with lock:
+                active[0] -= 1
+            own.zrem(key, token)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert peak[0] == 2, f"at most 2 at once, and the limit was reached (peak {peak[0]})"
+    assert client.zcard(key) == 0
+
+
+@pytest.mark.slow
+def test_three_crawlers_equal_one_without_duplicates(tmp_path, frontier_env) -> None:
+    with DemoSite(slow_seconds=0.3) as site:
+        run_suar(*crawl_cmd(site, tmp_path / "one.duckdb")[3:], env=FAST, timeout=240)
+        single = set(urls(tmp_path / "one.duckdb"))
+    assert len(single) > 20
+    with DemoSite(slow_seconds=0.3) as site:
+        dbs = [tmp_path / f"c{i}.duckdb" for i in range(3)]
+        outs = run_parallel([crawl_cmd(site, d) for d in dbs], frontier_env)
+        assert [rc for rc, _, _ in outs] == [0, 0, 0], outs
+        fetched = article_fetches(site)
+    stored = [u for d in dbs for u in urls(d)]
+    assert set(stored) == single
+    assert len(stored) == len(set(stored)), "an article stored by two crawlers"
+    assert max(fetched.values()) == 1, f"fetched twice: {[p for p, n in fetched.items() if n > 1]}"
+    assert sum(1 for d in dbs if urls(d)) >= 2, "the work was shared"
+
+
+@pytest.mark.slow
+def test_killed_crawler_loses_nothing(tmp_path, frontier_env) -> None:
+    articles = generate_site(240, seed=3)
+    client = redis_client()
+    prefix = frontier_env["SUAR_CRAWL_REDIS_PREFIX"]
+    with DemoSite(articles, breakage=False) as site:
+        run_suar(*crawl_cmd(site, tmp_path / "one.duckdb")[3:], env=FAST, timeout=240)
+        single = set(urls(tmp_path / "one.duckdb"))
+    killed: list[int] = []
+
+    def kill_one(procs) -> None:
+        """SIGKILL the first crawler seen holding leases (requests it popped, not written)."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for member in client.zrange(f"{prefix}:workers", 0, -1):
+                pid = int(member.decode().split(":")[1])
+                epoch = int(client.get(f"{prefix}:epoch") or 0)
+                if client.hlen(f"{prefix}:{epoch}:leases:{member.decode()}") >= 2:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    break
+            time.sleep(0.05)
+
+    env = {**frontier_env, "SUAR_CRAWL_DOWNLOAD_DELAY": "0.05", "SUAR_CRAWL_AUTOTHROTTLE": "0"}
+    with DemoSite(articles, breakage=False) as site:
+        dbs = [tmp_path / f"k{i}.duckdb" for i in range(3)]
+        outs = run_parallel(
+            [crawl_cmd(site, d, polite=True) for d in dbs], env, kill_after=kill_one
+        )
+    assert killed, "no crawler could be killed midway"
+    codes = sorted(rc for rc, _, _ in outs)
+    assert codes == [-signal.SIGKILL, 0, 0], outs
+    stored = [u for d in dbs if d.exists() for u in _urls_or_empty(d)]
+    assert set(stored) == single, f"missing {sorted(single - set(stored))[:5]}"
+    assert len(stored) == len(set(stored)), "an article stored by two crawlers"
+
+
+def _urls_or_empty(db) -> list[str]:
+    try:
+        return urls(db)
+    except duckdb.Error:
+        return []
