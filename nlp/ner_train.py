@@ -529,8 +529,8 @@ def evaluate_ner_pipeline(
     results: dict = {}
     for corpus in corpora:
         sents = read_split(shared_dir, corpus, "test", spacy.blank("id"))
-        results = annotate_sentences(nlp, sents)
-        pred = [pipeline_spans(r, "\n" + s.text) for r, s in zip(results, sents, strict=True)]
+        annotated = annotate_sentences(nlp, sents)
+        pred = [pipeline_spans(r, "\n" + s.text) for r, s in zip(annotated, sents, strict=True)]
         scores = score_spans([_char_spans(s, 1) for s in sents], pred)
         scores["sentences"] = len(sents)
         results[corpus] = scores
