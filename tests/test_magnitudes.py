@@ -37,3 +37,20 @@ def test_vague_quantity_stays_null_without_a_topic():
         "Puluhan warga terluka saat mengungsi dari rumah yang terendam banjir setinggi dada."
     )
     assert mags(text)["injured"] is None
+
+
+def test_headline_verbs_without_prefix_lead_a_count():
+    # headlines drop the me- prefix ("Tewaskan", "Tangkap"); the count follows the bare verb
+    assert (
+        mags("Truk Tabrakan di Tanjakan Tewaskan 4 Penumpang\nKecelakaan terjadi Senin.")["killed"]
+        == 4
+    )
+    assert (
+        mags("Polres Contoh Tangkap 6 Pengedar Sabu\nPenangkapan dilakukan Rabu.")["arrested"] == 6
+    )
+
+
+def test_securing_places_is_no_arrest():
+    # "amankan" also means to secure a venue: a count of places is no arrest
+    text = "Polda Contoh Amankan 1.200 Tempat Pemungutan Suara\nPersonel disebar ke desa-desa."
+    assert mags(text)["arrested"] is None
