@@ -19,7 +19,8 @@ Decisions:
   text too short to tell: 'unknown') gets its code in ``language`` and empty results:
   no regions/entities/topics, escalation level null, magnitudes null.
 - Entities are persons, organisations and places that are not administrative units: a LOC
-  that overlaps a region mention is reported under ``regions`` only. Bylines (Penulis,
+  that overlaps a region mention is reported under ``regions`` only, unless it is a place
+  named after the region it ends with ('SMAN 1 Kepahiang', 'Kantor Gubernur Kaltim'). Bylines (Penulis,
   Editor, Pewarta) are kept as PER, as the seed gold lists them, with ``actor_class`` null:
   they are not actors.
 - The outlet's home province (weak evidence for the primary region, used only when the text
