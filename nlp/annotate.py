@@ -24,7 +24,8 @@ Decisions:
   'unknown') gets its code in ``language`` and empty results: no regions/entities/topics,
   escalation level null, magnitudes null.
 - Entities are persons, organisations and places that are not administrative units: a LOC
-  that overlaps a region mention is reported under ``regions`` only. Bylines (Penulis,
+  that overlaps a region mention is reported under ``regions`` only, unless it is a place
+  named after the region it ends with ('SMAN 1 Kepahiang', 'Kantor Gubernur Kaltim'). Bylines (Penulis,
   Editor, Pewarta) are kept as PER, as the seed gold lists them, with ``actor_class`` null:
   they are not actors.
 - The outlet's home province (weak evidence for the primary region, used only when the text
@@ -132,6 +133,18 @@ def _evidence(ev: Any) -> dict[str, Any] | None:
     return {k: ev.get(k) for k in ("sentence", "cue", "start", "end")}
 
 
+def _named_after_region(ent: Any, region_spans: list[tuple[int, int]]) -> bool:
+    """A place named after the region it ends with ('SMAN 1 Kepahiang', 'Keraton
+    Yogyakarta') is a place of its own, not the unit; 'Kabupaten Sragen' is the unit."""
+    from nlp.regions import _cues
+
+    inside = [(s, e) for s, e in region_spans if s < ent.end_char and ent.start_char < e]
+    if len(inside) != 1 or inside[0][1] != ent.end_char or inside[0][0] <= ent.start_char:
+        return False
+    head = [t for t in ent if t.idx < inside[0][0] and t.text not in ".-"]
+    return len(head) > 1 or (len(head) == 1 and head[0].lower_ not in _cues().admin)
+
+
 def doc_result(doc: Doc, article_id: Any, language: str = "id") -> dict[str, Any]:
     """Everything the pipeline found in one doc (public fields plus evidence details)."""
     regions = [{k: r[k] for k in REGION_KEYS} for r in (doc._.regions or [])]
@@ -141,7 +154,11 @@ def doc_result(doc: Doc, article_id: Any, language: str = "id") -> dict[str, Any
         if ent.label_ not in ENTITY_LABELS:
             continue
         start, end = ent.start_char, ent.end_char
-        if ent.label_ == "LOC" and any(s < end and start < e for s, e in region_spans):
+        if (
+            ent.label_ == "LOC"
+            and any(s < end and start < e for s, e in region_spans)
+            and not _named_after_region(ent, region_spans)
+        ):
             continue  # an administrative unit: reported under regions
         byline = bool(ent._.get("is_byline")) if ent.has_extension("is_byline") else False
         actor = ent._.get("actor_class") if ent.has_extension("actor_class") else None

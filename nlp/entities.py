@@ -23,7 +23,7 @@ import csv
 import gzip
 import importlib.util
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import spacy
@@ -37,7 +37,9 @@ ACTOR_CLASSES = (
     "candidate", "civil_society", "armed_group", "company", "community",
 )  # fmt: skip
 
-for _name, _default in (("actor_class", None), ("role", None), ("is_byline", False)):
+for _name, _default in (
+    ("actor_class", None), ("role", None), ("is_byline", False), ("rule", None),
+):  # fmt: skip
     if not Span.has_extension(_name):
         Span.set_extension(_name, default=_default)
 
@@ -230,6 +232,7 @@ def _cap_run(doc: Doc, i: int, max_len: int, stop: set[int], lex: Lexicon) -> in
             or tok.lower_ in {"dan", "&", "of"}
             and j + 1 < len(doc)
             and _is_cap(doc[j + 1])
+            and not lex.institutions.match(doc, j + 1)  # 'Partai X dan Partai Y': two
         ):
             j += 1
         else:
@@ -285,6 +288,11 @@ def find_institutions(doc: Doc, lex: Lexicon, per_tok: set[int]) -> list[tuple[S
             if end is not None and (info.slot == "party_unit" or doc[i].text == "DPD"):
                 # 'DPD Golkar', 'DPC PDI-P Samarinda': a party's regional board is the party
                 party = lex.institutions.match(doc, j) if j < len(doc) else None
+                if party and party[1].actor_class == "party" and _model_org_at(doc, j):
+                    # 'Ketua DPP Partai Golkar': the model reads the party as the name and
+                    # the board as part of the role; its span stands
+                    i += 1
+                    continue
                 if party and party[1].actor_class == "party":
                     info = party[1]
                     end = _extend_institution(doc, j, party[0], info, lex, per_tok)
@@ -301,6 +309,11 @@ def find_institutions(doc: Doc, lex: Lexicon, per_tok: set[int]) -> list[tuple[S
     return out
 
 
+def _model_org_at(doc: Doc, i: int) -> bool:
+    """The statistical model tagged an ORG that starts at token i."""
+    return doc[i].ent_iob_ == "B" and doc[i].ent_type_ == "ORG"
+
+
 @dataclass
 class _Chain:
     start: int  # first title token
@@ -309,6 +322,9 @@ class _Chain:
     kind: str
     has_place: bool
     named: bool = False  # a 'bernama'/'yakni' connector introduced the name
+    # tokens of model ORG/LOC entities the chain read as its institution ('Wakil Ketua
+    # Dewan Perwakilan Rakyat, Pramono Anung'): the role's institution stays an entity
+    inner: set[int] = field(default_factory=set)
 
 
 def _scan_chain(doc: Doc, i: int, lex: Lexicon, inst_at: dict[int, tuple[Span, Institution]],
@@ -353,6 +369,7 @@ def _scan_chain(doc: Doc, i: int, lex: Lexicon, inst_at: dict[int, tuple[Span, I
             if span.label_ == "ORG" and (pending_inherit or chain.actor_class is None):
                 chain.actor_class = org_class(span, lex) or chain.actor_class
                 pending_inherit = chain.actor_class is None
+            chain.inner |= set(range(span.start, span.end))
             j = span.end
             chain.has_place = True
         elif (
@@ -457,6 +474,7 @@ class EntityRules:
         rules: list[Span] = []
         meta: dict[tuple[int, int], tuple[str | None, str | None, bool]] = {}
         blocked: set[int] = set()  # title/role tokens: no model PER/ORG may overlap them
+        source: dict[tuple[int, int], str] = {}  # which rule made a span (Span._.rule)
 
         dateline = doc._.dateline if Doc.has_extension("dateline") else None
         if dateline:
@@ -467,28 +485,35 @@ class EntityRules:
                 place = doc.char_span(dateline["place_start"], dateline["place_end"], label="LOC")
                 if place is not None:
                     rules.append(place)
+                    source[(place.start, place.end)] = "dateline"
 
         bylines = _find_bylines(doc, lex)
         byline_tok = {i for s, _ in bylines for i in range(s.start, s.end)}
         for span, keyword in bylines:
             rules.append(span)
             meta[(span.start, span.end)] = (None, keyword, True)
+            source[(span.start, span.end)] = "byline"
 
         insts = [
             (s, info) for s, info in find_institutions(doc, lex, per_tok)
             if not any(i in byline_tok for i in range(s.start, s.end))
+            and not _inside_model_name(doc, s, ner_ents, lex)
         ]  # fmt: skip
         inst_at = {s.start: (s, info) for s, info in insts}
         inst_tok = {i for s, _ in insts for i in range(s.start, s.end)}
         for span, info in insts:
             rules.append(span)
             meta[(span.start, span.end)] = (info.actor_class, None, False)
+            source[(span.start, span.end)] = "institution"
 
         ents_at = {e.start: e for e in ner_ents}
         i = 0
         while i < len(doc):
             if i in byline_tok or (i in inst_tok and i not in inst_at):
                 i += 1
+                continue
+            if i in per_of and _inside_person(doc, i, per_of[i], lex):
+                i += 1  # 'Lukman Hakim Syaifuddin': a title word inside a model name
                 continue
             chain = _scan_chain(doc, i, lex, inst_at, ents_at, per_tok)
             if chain is None or chain.kind == "byline":
@@ -507,17 +532,19 @@ class EntityRules:
                 span = Span(doc, n_start, n_end, label="PER")
                 rules.append(span)
                 meta[(n_start, n_end)] = (chain.actor_class, role, False)
-                blocked |= set(range(chain.start, n_start)) - inst_tok
+                source[(n_start, n_end)] = "title_person"
+                blocked |= set(range(chain.start, n_start)) - inst_tok - chain.inner
                 i = n_end
                 continue
             if chain.kind == "office_org" and chain.has_place and doc[i].text[0].isupper():
                 span = Span(doc, chain.start, chain.end, label="ORG")  # 'Kajati Kaltim'
                 rules.append(span)
                 meta[(span.start, span.end)] = (chain.actor_class, None, False)
+                source[(span.start, span.end)] = "office_org"
                 i = chain.end
                 continue
             if chain.kind in ("office", "office_org", "rank"):
-                blocked |= set(range(chain.start, chain.end)) - inst_tok
+                blocked |= set(range(chain.start, chain.end)) - inst_tok - chain.inner
             i = max(i + 1, chain.end) if chain.end > i + 1 and chain.has_place else i + 1
 
         ner_ents = [
@@ -526,7 +553,9 @@ class EntityRules:
         ]  # fmt: skip
         short = self._short_mentions(doc, rules, ner_ents, meta)
         doc.ents = _merge([*rules, *short], ner_ents)
+        source.update({(s.start, s.end): "short_mention" for s in short})
         for span in doc.ents:
+            span._.rule = source.get((span.start, span.end), "ner")
             if (span.start, span.end) in meta:
                 cls, role, byline = meta[(span.start, span.end)]
                 span._.actor_class = cls
@@ -599,6 +628,49 @@ class EntityRules:
                 continue  # part of a longer unknown name
             out.append(Span(doc, tok.i, tok.i + 1, label="PER"))
         return out
+
+
+def _inside_model_name(doc: Doc, inst: Span, ner: list[Span], lex: Lexicon) -> bool:
+    """An institution inside a longer model ORG/LOC that names something more specific:
+    'Komisi Pertahanan DPR', 'Gedung KPK', 'Istana Negara', 'Partai Keadilan Sejahtera
+    (PKS)'. The model's span stands when it adds words in front (not a title: 'Kapolres
+    Samarinda' is the rules' business) and after the institution at most a parenthetical
+    and one word or a place; more ('KPK Bibit S Rianto') is a name the model glued on."""
+    for e in ner:
+        if e.label_ not in ("ORG", "LOC") or not (e.start <= inst.start and inst.end <= e.end):
+            continue
+        if len(e) == len(inst):
+            return False
+        depth, rest = 0, []
+        for t in doc[inst.end : e.end]:
+            depth += t.text == "("
+            if not depth:
+                rest.append(t.i)
+            depth -= t.text == ")" and depth > 0
+        if (
+            rest
+            and inst.start > 0
+            and doc[inst.start - 1].text == "("
+            and (doc[rest[0]].text == ")")
+        ):
+            rest = rest[1:]  # the institution is the parenthetical: 'Badan ... (Bawaslu)'
+        if len(rest) > 1:
+            place = lex.places.match(doc, rest[0])
+            if place is None or place[0] != e.end:
+                return False
+        return not (e.start < inst.start and lex.titles.match(doc, e.start, inst.start))
+    return False
+
+
+def _inside_person(doc: Doc, i: int, per: Span, lex: Lexicon) -> bool:
+    """Token i sits inside the model's PER after name words only ('Lukman Hakim'), so a
+    title that starts there is part of the name; after a title or place ('Samarinda Kombes
+    Pol Ary Fadli') it starts a role."""
+    if per.start >= i:
+        return False
+    return not any(
+        lex.titles.match(doc, k, i) or lex.places.match(doc, k, i) for k in range(per.start, i)
+    )
 
 
 def _title_case_sentence(sent: Span) -> bool:

@@ -4,7 +4,9 @@ Three sections, written to ``models/eval/eval.md`` and ``eval.json``:
 
 1. NER: strict-span P/R/F1 per label and micro on each corpus's test split in
    ``../shared/data/ner`` (nlp.ner_train.evaluate_ner on the trained model alone; skipped
-   with a note when models/ner/model is absent).
+   with a note when models/ner/model is absent), and on idner-news-2k and NERGrit through
+   the annotate path (nlp.ner_train.evaluate_ner_pipeline: entities plus region mentions
+   as LOC, so rule layers that lose spans show against the model alone).
 2. news-dev: every article goes through the `suar annotate` interface (nlp.annotate), and
    the headline numbers are computed from its output: primary province and regency
    accuracy, region-mention P/R/F1 (provinces and kabupaten/kota, the gold's convention,
@@ -194,7 +196,7 @@ def check_seed(shared: Path, nlp: Any = None) -> dict[str, Any] | None:
     }
 
 
-def _ner_section(shared: Path, model_dir: Path) -> dict[str, Any]:
+def _ner_section(shared: Path, model_dir: Path, nlp: Any = None) -> dict[str, Any]:
     if not (model_dir / "meta.json").exists():
         return {"skipped": f"no NER model at {model_dir} (train it: suar models train ner)"}
     try:
@@ -205,7 +207,13 @@ def _ner_section(shared: Path, model_dir: Path) -> dict[str, Any]:
         return {"skipped": f"no NER corpora under {shared / 'data' / 'ner'}"}
     t0 = time.perf_counter()
     results = evaluate_ner(model_dir, shared)
-    return {"model": str(model_dir), "seconds": round(time.perf_counter() - t0, 1), **results}
+    out = {"model": str(model_dir), "seconds": round(time.perf_counter() - t0, 1), **results}
+    if nlp is not None and "ner" in nlp.pipe_names:
+        from nlp.ner_train import evaluate_ner_pipeline
+
+        # the same test sentences through the annotate path: rules and regions included
+        out["through_annotate"] = evaluate_ner_pipeline(nlp, shared)
+    return out
 
 
 def run_eval(
@@ -234,7 +242,7 @@ def run_eval(
         "pipeline_load_seconds": round(load_s, 1),
     }
     model_dir = REPO_ROOT / "models" / "ner" / "model"
-    report["ner"] = _ner_section(shared, model_dir) if ner else {"skipped": "--skip-ner"}
+    report["ner"] = _ner_section(shared, model_dir, nlp) if ner else {"skipped": "--skip-ner"}
     story_gold = story_pred = None
     if (shared / "data" / "news-dev" / "articles.jsonl").exists():
         gold, pred, seconds = annotate_news_dev(shared, nlp)
@@ -333,6 +341,25 @@ def to_markdown(report: dict[str, Any]) -> str:
                 f"| {corpus} | {r.get('sentences', '')} | {r['PER']['f']:.3f} | "
                 f"{r['ORG']['f']:.3f} | {r['LOC']['f']:.3f} | {m['p']:.3f} | {m['r']:.3f} | "
                 f"{m['f']:.3f} | {f'>= {target} ' + _mark(m['f'], target) if target else ''} |"
+            )
+        piped = ner.get("through_annotate") or {}
+        if piped:
+            lines += [
+                "",
+                "Through `suar annotate` (each test sentence as an article body: entities plus "
+                "region mentions as LOC, nlp.ner_train.evaluate_ner_pipeline), against the "
+                "model alone:",
+                "",
+                "| corpus | PER F1 | ORG F1 | LOC F1 | micro P | micro R | micro F1 | model "
+                "alone F1 | at least model |",
+                "|---|---|---|---|---|---|---|---|---|",
+            ]
+        for corpus, r in piped.items():
+            m, alone = r["micro"], ner.get(corpus, {}).get("micro", {}).get("f", 0.0)
+            lines.append(
+                f"| {corpus} | {r['PER']['f']:.3f} | {r['ORG']['f']:.3f} | {r['LOC']['f']:.3f}"
+                f" | {m['p']:.3f} | {m['r']:.3f} | {m['f']:.3f} | {alone:.3f} | "
+                f"{_mark(m['f'], alone)} |"
             )
     lines += ["", "## news-dev, end to end through `suar annotate`", ""]
     nd = report["news_dev"]

@@ -334,9 +334,8 @@ class SignalEngine:
         magnitudes, mag_evidence, mag_hits = self.mag.extract(sents)
         topics = self._topics(sents, fact_check, magnitudes, mag_hits)
         escalation = self._escalation(sents, fact_check or denied, topics)
-        if not topics:  # routine news or private crime: no conflict signal to count
-            magnitudes = dict.fromkeys(MAGNITUDE_FIELDS)
-            mag_evidence = {}
+        # magnitudes are the present event's figures whatever its topic (TAXONOMY section 3,
+        # the news-train convention): a road accident's dead are counted, not signalled
         return {
             "topics": topics,
             "escalation": escalation,
