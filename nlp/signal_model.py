@@ -364,8 +364,9 @@ def _model_dir(model_dir: str | None) -> Path:
 def apply_model(doc: Doc, model: SignalModel) -> Doc:
     """Replace the rules' topics and level on doc by the model's, keeping the rules' cues as
     evidence (the topic's first present cue; else the rules' evidence for that topic)."""
-    rule_topics = doc._.topics or []
-    rule_esc = doc._.escalation or {"level": 0, "evidence": None}
+    # idempotent: a second pass starts again from the rules' answers, not the model's
+    rule_topics = doc._.rule_topics if doc._.rule_topics is not None else doc._.topics or []
+    rule_esc = doc._.rule_escalation or doc._.escalation or {"level": 0, "evidence": None}
     doc._.rule_topics = rule_topics
     doc._.rule_escalation = rule_esc
     feats = doc_features(doc, model.codes)

@@ -20,6 +20,8 @@ import json
 import sys
 import time
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,8 +158,27 @@ def load_recipe(path: Path = CONFIG_PATH) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
+@contextmanager
+def _pandas_unblocked() -> Iterator[None]:
+    """pipeline/db.py marks an absent pandas as None in sys.modules (DuckDB speed-up);
+    scikit-learn reads that entry as a module and fails, so lift the mark while fitting."""
+    blocked = "pandas" in sys.modules and sys.modules["pandas"] is None
+    if blocked:
+        del sys.modules["pandas"]
+    try:
+        yield
+    finally:
+        if blocked:
+            sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
+
+
 def fit(examples: list[Example], feats: list, recipe: dict[str, Any]) -> sm.SignalModel:
     """Train the topic and level models on examples (recipe: models/signals/config.toml)."""
+    with _pandas_unblocked():
+        return _fit(examples, feats, recipe)
+
+
+def _fit(examples: list[Example], feats: list, recipe: dict[str, Any]) -> sm.SignalModel:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
