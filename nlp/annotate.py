@@ -7,8 +7,8 @@ measures, so its output shape is a contract (issue 3). Each output line is::
      "primary_region": {"code","name","level","province_code","province_name"} | null,
      "regions":  [{"code","name","level","province_code","text","start","end"}],
      "entities": [{"text","label","actor_class","start","end"}],
-     "topics":   [{"code","score","evidence"}],
-     "escalation": {"level","evidence"},
+     "topics":   [{"code","score","evidence","confidence"}],
+     "escalation": {"level","evidence","confidence"},
      "magnitudes": {"killed","injured","arrested","crowd"}}
 
 Decisions:
@@ -20,6 +20,8 @@ Decisions:
   article: ``language`` (ISO 639-1; detected with nlp.lang when absent), ``dateline`` (the
   dateline place a crawler stripped from the body; read as if it opened the body, see
   nlp.regions.link_regions) and ``home_province`` (the outlet's home province code).
+- ``confidence`` (topics and escalation) is the trained signal model's probability
+  (nlp/signal_model.py); null when the rules decided (no model artifact).
 - Only Indonesian text is enriched. Any other language (or text too short to tell:
   'unknown') gets its code in ``language`` and empty results: no regions/entities/topics,
   escalation level null, magnitudes null.
@@ -120,7 +122,7 @@ def empty_result(article_id: Any, language: str) -> dict[str, Any]:
         "regions": [],
         "entities": [],
         "topics": [],
-        "escalation": {"level": None, "evidence": None},
+        "escalation": {"level": None, "evidence": None, "confidence": None},
         "magnitudes": dict.fromkeys(MAGNITUDE_FIELDS),
         "magnitude_evidence": {},
         "enriched": False,
@@ -182,12 +184,18 @@ def doc_result(doc: Doc, article_id: Any, language: str = "id") -> dict[str, Any
         "regions": regions,
         "entities": entities,
         "topics": [
-            {"code": t["code"], "score": t["score"], "evidence": _evidence(t.get("evidence"))}
+            {
+                "code": t["code"],
+                "score": t["score"],
+                "evidence": _evidence(t.get("evidence")),
+                "confidence": t.get("confidence"),
+            }
             for t in (doc._.topics or [])
         ],
         "escalation": {
             "level": escalation["level"],
             "evidence": _evidence(escalation.get("evidence")),
+            "confidence": escalation.get("confidence"),
         },
         "magnitudes": {f: (doc._.magnitudes or {}).get(f) for f in MAGNITUDE_FIELDS},
         "magnitude_evidence": dict(doc._.magnitude_evidence or {}),

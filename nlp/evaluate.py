@@ -256,6 +256,8 @@ def run_eval(
         report["news_dev"] = {"skipped": f"no news-dev under {shared}"}
     report["seed"] = check_seed(shared, nlp) or {"skipped": "no seed article"}
     report["stories"] = story_section(story_gold, story_pred, nlp)
+    report["stories"].update(news_train_story_section(shared, nlp))
+    report["signal_model"] = signal_model_section(report.get("news_dev", {}))
     report["markdown"] = to_markdown(report)
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.md").write_text(report["markdown"], encoding="utf-8")
@@ -394,6 +396,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             " not written to the report, which must not carry the shared gold labels).",
         ]
     lines += _stories_markdown(report.get("stories") or {})
+    lines += _signal_model_markdown(report.get("signal_model") or {})
     lines += ["", "## Seed article", ""]
     seed = report["seed"]
     if "skipped" in seed:
@@ -541,4 +544,68 @@ def _stories_markdown(st: dict[str, Any]) -> list[str]:
     lines.append(
         "\nFalse merges and missed pairs are listed by `suar eval --errors` (not written here)."
     )
+    return lines
+
+
+def news_train_story_section(shared: Path, nlp: Any) -> dict[str, Any]:
+    """Pairwise same-story scores on news-train (issue 13 item 7: 37 events reported by two
+    or three outlets), text only: enough pairs to tune the story parameters on."""
+    path = shared / "data" / "news-train" / "articles.jsonl"
+    if not path.exists():
+        return {"news_train_text_only": {"skipped": f"no news-train under {shared}"}}
+    from nlp.annotate import annotate_lines
+
+    rows = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    arts = [{k: a.get(k) for k in ("id", "title", "text", "url", "outlet")} for a in rows]
+    pred = list(annotate_lines([json.dumps(a) for a in arts], nlp))
+    labels = {i: a["story"] for i, a in enumerate(rows)}
+    sc = score_stories(arts, pred, labels, None)
+    names = [a["id"] for a in rows]
+    sc["false_merges"] = [[names[a], names[b]] for a, b in sc["false_merges"]]
+    sc["missed"] = [[names[a], names[b]] for a, b in sc["missed"]]
+    return {"news_train_text_only": sc}
+
+
+def signal_model_section(news_dev: dict[str, Any]) -> dict[str, Any]:
+    """The trained signal stage: its grouped cross-validation figures (written by `suar
+    models train signals` to models/signals/cv_report.json, rules alone on the same folds
+    beside them) and news-dev end to end, where the model decides."""
+    path = REPO_ROOT / "models" / "signals" / "cv_report.json"
+    if not path.exists():
+        return {"skipped": "no models/signals/cv_report.json (run `suar models train signals`)"}
+    cv = json.loads(path.read_text(encoding="utf-8"))
+    out = {
+        k: cv[k] for k in ("cv_rules", "cv_model", "news_dev_rules", "news_dev_model") if k in cv
+    }
+    out["training_articles"] = cv.get("training_articles")
+    out["folds"] = cv.get("folds")
+    if "topic_micro_f1" in news_dev:
+        out["news_dev_end_to_end"] = {
+            k: news_dev[k]
+            for k in ("topic_micro_f1", "relevance_accuracy", "escalation_exact",
+                      "escalation_within_one")
+        }  # fmt: skip
+    return out
+
+
+def _signal_model_markdown(sm: dict[str, Any]) -> list[str]:
+    if not sm:
+        return []
+    lines = ["", "## Trained signal stage (`suar models train signals`)", ""]
+    if "skipped" in sm:
+        return lines + [f"Skipped: {sm['skipped']}."]
+    cols = [c for c in ("cv_rules", "cv_model", "news_dev_rules", "news_dev_model") if c in sm]
+    lines += [
+        f"Grouped {sm.get('folds')}-fold cross-validation by story over "
+        f"{sm.get('training_articles')} articles (news-train + demo gold), as written at "
+        "training time; news-dev is never trained on.",
+        "",
+        "| measure | " + " | ".join(c.replace("_", " ") for c in cols) + " | target |",
+        "|---" * (len(cols) + 2) + "|",
+    ]
+    for m in ("topic_micro_f1", "relevance_accuracy", "relevance_f1", "escalation_exact",
+              "escalation_within_one", "topic_ece", "topic_ece_active", "level_ece"):  # fmt: skip
+        cells = [str(sm[c].get(m, "")) for c in cols]
+        target = TARGETS.get(m, "")
+        lines.append(f"| {m} | " + " | ".join(cells) + f" | {target} |")
     return lines

@@ -44,7 +44,10 @@ DATA_DIR = NLP_DIR / "data"
 COMPONENT_SOURCES = (
     "text.py", "entities.py", "regions.py", "regions_build.py", "signals.py", "magnitudes.py",
     "morph.py", "pipeline.py", "annotate.py", "dateline.py", "outlets.py", "lang.py",
+    "signal_model.py",
 )  # fmt: skip
+# trained artifacts read by components: retraining re-enriches like a data change
+MODEL_FILES = ("models/signals/model.json",)
 BACKENDS = ("spacy", "transformers", "none")
 # parameter names the transformers factory may use for the model id/path
 _HF_MODEL_KEYS = ("model", "model_name", "model_name_or_path", "name_or_path", "model_id")
@@ -69,6 +72,7 @@ def _register_components() -> None:
     components are then left out of the pipeline rather than failing the whole stage.
     """
     import nlp.regions  # noqa: F401  (registers suar_regions)
+    import nlp.signal_model  # noqa: F401  (registers suar_signal_model)
     import nlp.signals  # noqa: F401  (registers suar_signals)
     import nlp.text  # noqa: F401  (registers suar_sentences)
 
@@ -261,6 +265,9 @@ def pipeline_version(
             h.update(name.encode() + b"\0" + _code_fingerprint(path) + b"\0")
     if settings["ner"] and settings["ner"].startswith("spacy:"):
         _hash_file(h, model_dir / "meta.json", "ner/meta.json")
+    for name in MODEL_FILES:
+        if (REPO_ROOT / name).exists():
+            _hash_file(h, REPO_ROOT / name, name)
     if settings["ner"] and settings["ner"].startswith("transformers:"):
         hf = NLP_DIR / "hf_ner.py"
         if hf.exists():

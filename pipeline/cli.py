@@ -664,6 +664,35 @@ def models_train_ner(shared: str, out: str, max_steps: int | None) -> None:
     sys.exit(ner_main(args))
 
 
+@models_train.command("signals")
+@click.option("--shared", default="../shared", show_default=True, help="Shared data directory.")
+@click.option("--out", default="models/signals", show_default=True, help="Output directory.")
+@click.option(
+    "--corrections",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra labelled rows (news-dev JSON lines format), e.g. analysts' corrections.",
+)
+def models_train_signals(shared: str, out: str, corrections: str | None) -> None:
+    """Train the signal model (topics, level) on news-train + demo gold; grouped CV report."""
+    from pathlib import Path
+
+    from nlp.evaluate import resolve_shared
+    from nlp.signal_train import TrainingDataError, report_markdown, train
+
+    try:
+        report = train(
+            resolve_shared(shared),
+            Path(out),
+            Path(corrections) if corrections else None,
+            echo=lambda m: click.echo(m, err=True),
+        )
+    except TrainingDataError as exc:
+        click.echo(f"suar: {exc}", err=True)
+        sys.exit(2)
+    click.echo(report_markdown(report))
+    click.echo(f"model written to {report['artifact']} ({report['artifact_bytes']} bytes)")
+
+
 @models.command("prepare")
 @click.option("--force", is_flag=True, help="Rebuild even if the prepared model is current.")
 @click.pass_context

@@ -72,9 +72,9 @@ def test_output_has_exactly_the_stable_shape(riot) -> None:
     for e in out["entities"]:
         assert set(e) == {"text", "label", "actor_class", "start", "end"}
     for t in out["topics"]:
-        assert set(t) == {"code", "score", "evidence"}
+        assert set(t) == {"code", "score", "evidence", "confidence"}
         assert set(t["evidence"]) == {"sentence", "cue", "start", "end"}
-    assert set(out["escalation"]) == {"level", "evidence"}
+    assert set(out["escalation"]) == {"level", "evidence", "confidence"}
     assert set(out["magnitudes"]) == {"killed", "injured", "arrested", "crowd"}
     json.dumps(out)  # serialisable as is
 

@@ -83,3 +83,7 @@ def test_full_report_on_shared(shared_dir: Path, tmp_path: Path) -> None:
     assert all(data["seed"]["checks"].values()), data["seed"]
     # the written report carries no per-article gold labels or shared text
     assert "errors" not in data["news_dev"] and set(data["seed"]) == {"checks"}
+    # the trained signal stage's grouped-CV figures and the news-train story pairs (issue 13)
+    assert 0.0 <= data["signal_model"]["cv_model"]["escalation_exact"] <= 1.0
+    assert data["stories"]["news_train_text_only"]["pairs_gold"] > 0
+    assert "Trained signal stage" in md

@@ -34,7 +34,7 @@ def nlp():
 
 def test_pipeline_is_built_from_the_config_in_order(nlp) -> None:
     expected = ["suar_sentences", "suar_entity_rules", "suar_actors", "suar_regions"]
-    expected += ["suar_signals"]
+    expected += ["suar_signals", "suar_signal_model"]
     if MODEL.exists():
         expected.insert(1, "ner")
     assert nlp.pipe_names == expected

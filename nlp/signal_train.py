@@ -1,0 +1,463 @@
+"""Training and grouped cross-validation of the trained signal stage (nlp/signal_model.py).
+
+Why grouped: news-train reports 37 events through two or three outlets; an article whose
+sister report sits in the training fold is not an unseen article. Folds therefore split by
+``story`` (an article without one is its own group), and the rules alone are scored on the
+same articles so that the comparison is like for like. news-dev is never trained on; it is
+scored as a separate check (a model far better there than in cross-validation is fitted).
+
+    python -m nlp.signal_train --shared ../shared [--corrections FILE] [--out models/signals]
+    suar models train signals            # the same, through the CLI
+
+Writes ``models/signals/model.json`` (weights, vocabulary, idf; no text, no labels) and
+``models/signals/cv_report.json`` (figures only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp import signal_model as sm
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_PATH = REPO_ROOT / "models" / "signals" / "config.toml"
+DEMO_GOLD = Path(__file__).parent / "data" / "eval" / "demo_gold.jsonl"
+DEMO_ARTICLES = REPO_ROOT / "crawler" / "demosite" / "articles.toml"
+DEMO_STORIES = Path(__file__).parent / "data" / "eval" / "demo_stories.toml"
+
+
+class TrainingDataError(ValueError):
+    """A training row or file that cannot be used; the message says why."""
+
+
+@dataclass
+class Example:
+    """One labelled article: its text (title + newline + body), group and gold labels."""
+
+    id: str
+    text: str
+    group: str
+    topics: frozenset[str]
+    level: int
+
+
+# --------------------------------------------------------------------------- data
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise TrainingDataError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+    return rows
+
+
+def example_from_row(row: dict[str, Any], source: str, codes: tuple[str, ...]) -> Example:
+    """An Example from a news-dev-format row (id, title, text, story, topics, escalation)."""
+    where = f"{source}:{row.get('id')}"
+    if not isinstance(row.get("text"), str):
+        raise TrainingDataError(f"{where}: no text")
+    topics = row.get("topics")
+    level = row.get("escalation")
+    if not isinstance(topics, list) or any(t not in codes for t in topics):
+        raise TrainingDataError(f"{where}: topics must be a list of taxonomy codes: {topics!r}")
+    if not isinstance(level, int) or level not in sm.LEVELS:
+        raise TrainingDataError(f"{where}: escalation must be 0-4: {level!r}")
+    title = row.get("title") or ""
+    story = row.get("story")
+    group = f"{source}:{story}" if story and not str(story).startswith("single") else where
+    return Example(str(row.get("id")), f"{title}\n{row['text']}", group, frozenset(topics), level)
+
+
+def load_jsonl_examples(path: Path, source: str) -> list[Example]:
+    codes = sm.topic_codes()
+    return [example_from_row(r, source, codes) for r in _read_jsonl(path)]
+
+
+def load_demo_examples(
+    gold: Path = DEMO_GOLD, articles: Path = DEMO_ARTICLES, stories: Path = DEMO_STORIES
+) -> list[Example]:
+    """The project's own 40 demo articles with their hand labels (demo_gold.jsonl)."""
+    from nlp.signals import demo_texts
+
+    texts = demo_texts(articles)
+    story_of: dict[str, str] = {}
+    if stories.exists():
+        with open(stories, "rb") as fh:
+            for st in tomllib.load(fh).get("story", []):
+                for key in st["articles"]:
+                    story_of[key] = st["name"]
+    codes = sm.topic_codes()
+    out = []
+    for g in _read_jsonl(gold):
+        key = f"{g['outlet']}/{g['slug']}"
+        title, _, body = texts[(g["outlet"], g["slug"])].partition("\n")
+        row = {**g, "id": key, "title": title, "text": body, "story": story_of.get(key)}
+        out.append(example_from_row(row, "demo", codes))
+    return out
+
+
+def training_examples(shared: Path, corrections: Path | None = None) -> list[Example]:
+    """news-train + the demo gold (+ analysts' corrections in news-dev format)."""
+    path = shared / "data" / "news-train" / "articles.jsonl"
+    if not path.exists():
+        raise TrainingDataError(f"no news-train at {path}")
+    examples = load_jsonl_examples(path, "news-train") + load_demo_examples()
+    if corrections:
+        examples += load_jsonl_examples(Path(corrections), "corrections")
+    return examples
+
+
+# --------------------------------------------------------------------------- features
+def rules_nlp() -> Any:
+    """The project pipeline without the statistical NER or the model: what the features
+    need (sentences + rule signals) at a fraction of the cost."""
+    from nlp.pipeline import build_nlp
+
+    nlp = build_nlp(ner_backend="none")
+    keep = {"suar_sentences", "suar_signals"}
+    return nlp, [p for p in nlp.pipe_names if p not in keep]
+
+
+def featurize(examples: list[Example], nlp: Any = None) -> tuple[list, list[dict]]:
+    """(features, rule predictions) per example, through the real spaCy components."""
+    if nlp is None:
+        nlp, disable = rules_nlp()
+    else:
+        disable = [p for p in nlp.pipe_names if p == "suar_signal_model"]
+    feats, rules = [], []
+    codes = sm.topic_codes()
+    with nlp.select_pipes(disable=disable):
+        for doc in nlp.pipe((e.text for e in examples), batch_size=32):
+            feats.append(sm.doc_features(doc, codes))
+            rules.append(
+                {
+                    "topics": {t["code"]: t["score"] for t in (doc._.topics or [])},
+                    "level": (doc._.escalation or {}).get("level") or 0,
+                }
+            )
+    return feats, rules
+
+
+# --------------------------------------------------------------------------- fitting
+def load_recipe(path: Path = CONFIG_PATH) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@contextmanager
+def _pandas_unblocked() -> Iterator[None]:
+    """pipeline/db.py marks an absent pandas as None in sys.modules (DuckDB speed-up);
+    scikit-learn reads that entry as a module and fails, so lift the mark while fitting."""
+    blocked = "pandas" in sys.modules and sys.modules["pandas"] is None
+    if blocked:
+        del sys.modules["pandas"]
+    try:
+        yield
+    finally:
+        if blocked:
+            sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
+
+
+def fit(examples: list[Example], feats: list, recipe: dict[str, Any]) -> sm.SignalModel:
+    """Train the topic and level models on examples (recipe: models/signals/config.toml)."""
+    with _pandas_unblocked():
+        return _fit(examples, feats, recipe)
+
+
+def _fit(examples: list[Example], feats: list, recipe: dict[str, Any]) -> sm.SignalModel:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    codes = sm.topic_codes()
+    names = sorted(feats[0].dense)
+    dense = np.array([[f.dense.get(n, 0.0) for n in names] for f in feats])
+    mean = dense.mean(axis=0)
+    scale = dense.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    tfidf = TfidfVectorizer(
+        analyzer=sm.analyzer,
+        sublinear_tf=True,
+        min_df=int(recipe["min_df"]),
+        max_features=int(recipe["max_features"]),
+    )
+    tfidf.fit([f.text for f in feats])
+    vocab = {t: int(i) for t, i in sorted(tfidf.vocabulary_.items(), key=lambda kv: kv[1])}
+    params: dict[str, Any] = {
+        "format": 1,
+        "topics": list(codes),
+        "dense_names": names,
+        "dense_mean": mean.round(6).tolist(),
+        "dense_scale": scale.round(6).tolist(),
+        "vocab": vocab,
+        "idf": tfidf.idf_.round(6).tolist(),
+        "text_weight": float(recipe["text_weight"]),
+        "topic_threshold": float(recipe["topic_threshold"]),
+        "topic_source": str(recipe.get("topic_source", "model")),
+    }
+    width = len(names) + len(vocab)
+    params.update(
+        topic_coef=np.zeros((len(codes), width)).tolist(),
+        topic_bias=np.zeros(len(codes)).tolist(),
+        level_coef=np.zeros((len(sm.LEVELS), width)).tolist(),
+        level_bias=np.zeros(len(sm.LEVELS)).tolist(),
+    )
+    model = sm.SignalModel(params)
+    x = np.array([model.vector(f) for f in feats])
+    seed = int(recipe.get("seed", 0))
+    topic_coef = np.zeros((len(codes), width))
+    topic_bias = np.full(len(codes), -8.0)
+    for k, code in enumerate(codes):
+        y = np.array([code in e.topics for e in examples], dtype=int)
+        if y.sum() == 0 or y.sum() == len(y):
+            topic_bias[k] = -8.0 if y.sum() == 0 else 8.0
+            continue
+        # a topic's model sees its own cue and rule features, not the other topics' (with a
+        # few dozen positives, sixteen topics' worth of cue columns only add noise)
+        cols = np.array([not _other_topic(n, code, codes) for n in names] + [True] * len(vocab))
+        clf = LogisticRegression(
+            C=float(recipe["topic_C"]),
+            class_weight=recipe.get("topic_class_weight") or None,
+            max_iter=2000,
+            random_state=seed,
+        )
+        clf.fit(x[:, cols], y)
+        topic_coef[k, cols] = clf.coef_[0]
+        topic_bias[k] = clf.intercept_[0]
+    y = np.array([e.level for e in examples])
+    clf = LogisticRegression(C=float(recipe["level_C"]), max_iter=3000, random_state=seed)
+    clf.fit(x, y)
+    level_coef = np.zeros((len(sm.LEVELS), width))
+    level_bias = np.full(len(sm.LEVELS), -30.0)
+    for row, cls in enumerate(clf.classes_):
+        level_coef[int(cls)] = clf.coef_[row]
+        level_bias[int(cls)] = clf.intercept_[row]
+    params.update(
+        topic_coef=topic_coef.round(6).tolist(),
+        topic_bias=topic_bias.round(6).tolist(),
+        level_coef=level_coef.round(6).tolist(),
+        level_bias=level_bias.round(6).tolist(),
+    )
+    return sm.SignalModel(params)
+
+
+def _other_topic(name: str, code: str, codes: tuple[str, ...]) -> bool:
+    """A dense feature about another topic than code (cue:<topic>:* or rule_topic:<topic>)."""
+    for prefix in ("cue:", "rule_topic:"):
+        if name.startswith(prefix):
+            topic = name[len(prefix) :].split(":")[0]
+            return topic in codes and topic != code
+    return False
+
+
+# --------------------------------------------------------------------------- scoring
+def _f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+
+
+def ece(conf: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error: |accuracy - confidence| per confidence bin, weighted."""
+    conf = np.asarray(conf, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    if not len(conf):
+        return 0.0
+    idx = np.minimum((conf * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            total += m.sum() * abs(correct[m].mean() - conf[m].mean())
+    return total / len(conf)
+
+
+def score(
+    examples: list[Example],
+    topics: list[set[str]],
+    levels: list[int],
+    topic_probs: np.ndarray | None = None,
+    level_conf: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The issue's measures for predictions against examples' gold labels."""
+    codes = sm.topic_codes()
+    tp = fp = fn = 0
+    rel_tp = rel_fp = rel_fn = rel_ok = exact = near = 0
+    for e, pt, pl in zip(examples, topics, levels, strict=True):
+        tp += len(pt & e.topics)
+        fp += len(pt - e.topics)
+        fn += len(e.topics - pt)
+        g, p = bool(e.topics), bool(pt)
+        rel_ok += g == p
+        rel_tp += g and p
+        rel_fp += p and not g
+        rel_fn += g and not p
+        exact += pl == e.level
+        near += abs(pl - e.level) <= 1
+    n = len(examples)
+    out: dict[str, Any] = {
+        "articles": n,
+        "topic_micro_f1": round(_f1(tp, fp, fn), 3),
+        "relevance_accuracy": round(rel_ok / n, 3),
+        "relevance_f1": round(_f1(rel_tp, rel_fp, rel_fn), 3),
+        "escalation_exact": round(exact / n, 3),
+        "escalation_within_one": round(near / n, 3),
+    }
+    if topic_probs is not None:
+        gold = np.array([[c in e.topics for c in codes] for e in examples], dtype=float)
+        p = np.asarray(topic_probs)
+        # reliability of "topic present" probabilities over every (article, topic) pair,
+        # and over the pairs that matter (the predicted or the gold topics)
+        out["topic_ece"] = round(ece(p.ravel(), gold.ravel()), 3)
+        m = (p >= 0.5) | (gold > 0)
+        out["topic_ece_active"] = round(ece(p[m], gold[m]), 3)
+    if level_conf is not None:
+        correct = np.array([pl == e.level for e, pl in zip(examples, levels, strict=True)])
+        out["level_ece"] = round(ece(level_conf, correct), 3)
+    return out
+
+
+def rules_score(examples: list[Example], rules: list[dict]) -> dict[str, Any]:
+    codes = sm.topic_codes()
+    probs = np.array([[r["topics"].get(c, 0.0) for c in codes] for r in rules])
+    return score(examples, [set(r["topics"]) for r in rules], [r["level"] for r in rules], probs)
+
+
+def predict_all(model: sm.SignalModel, feats: list) -> tuple[list, list, np.ndarray, np.ndarray]:
+    x = np.array([model.vector(f) for f in feats])
+    pt, pl = model.probabilities(x)
+    topics, levels, confs = [], [], []
+    for i in range(len(feats)):
+        chosen, level, conf = model.decide(pt[i], pl[i], sm.rule_topic_set(feats[i]))
+        topics.append({c for c, _ in chosen})
+        levels.append(level)
+        confs.append(conf)
+    return topics, levels, pt, np.array(confs)
+
+
+def group_folds(examples: list[Example], k: int, seed: int) -> list[np.ndarray]:
+    """k test folds, whole groups each, balanced by size (groups shuffled with seed)."""
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(examples):
+        groups.setdefault(e.group, []).append(i)
+    rng = np.random.default_rng(seed)
+    order = list(groups.values())
+    rng.shuffle(order)
+    order.sort(key=len, reverse=True)  # stable: big groups first, shuffled within a size
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for members in order:
+        min(folds, key=len).extend(members)
+    return [np.array(sorted(f)) for f in folds]
+
+
+def cross_validate(
+    examples: list[Example], feats: list, recipe: dict[str, Any], k: int | None = None
+) -> dict[str, Any]:
+    """Out-of-fold predictions of the recipe over grouped folds, scored as one pool."""
+    k = k or int(recipe.get("folds", 5))
+    n = len(examples)
+    topics: list[set[str]] = [set()] * n
+    levels = [0] * n
+    pt = np.zeros((n, len(sm.topic_codes())))
+    conf = np.zeros(n)
+    for test in group_folds(examples, k, int(recipe.get("seed", 0))):
+        train = np.setdiff1d(np.arange(n), test)
+        model = fit([examples[i] for i in train], [feats[i] for i in train], recipe)
+        t, lv, p, c = predict_all(model, [feats[i] for i in test])
+        for j, i in enumerate(test):
+            topics[i], levels[i], pt[i], conf[i] = t[j], lv[j], p[j], c[j]
+    return score(examples, topics, levels, pt, conf)
+
+
+# --------------------------------------------------------------------------- command
+def train(
+    shared: Path,
+    out: Path = sm.DEFAULT_MODEL_DIR,
+    corrections: Path | None = None,
+    recipe_path: Path = CONFIG_PATH,
+    echo: Any = print,
+) -> dict[str, Any]:
+    """Cross-validate the recipe, train on all the data, write the artifact and report."""
+    t0 = time.perf_counter()
+    recipe = load_recipe(recipe_path)
+    examples = training_examples(shared, corrections)
+    echo(f"signals: {len(examples)} training articles in {len({e.group for e in examples})} groups")
+    nlp, disable = rules_nlp()
+    feats, rules = featurize(examples, nlp)
+    report: dict[str, Any] = {
+        "command": "suar models train signals",
+        "training_articles": len(examples),
+        "groups": len({e.group for e in examples}),
+        "folds": int(recipe.get("folds", 5)),
+        "cv_rules": rules_score(examples, rules),
+        "cv_model": cross_validate(examples, feats, recipe),
+    }
+    model = fit(examples, feats, recipe)
+    dev = shared / "data" / "news-dev" / "articles.jsonl"
+    if dev.exists():
+        dev_ex = load_jsonl_examples(dev, "news-dev")
+        dev_feats, dev_rules = featurize(dev_ex, nlp)
+        t, lv, p, c = predict_all(model, dev_feats)
+        report["news_dev_rules"] = rules_score(dev_ex, dev_rules)
+        report["news_dev_model"] = score(dev_ex, t, lv, p, c)
+    model.params["trained"] = {
+        "articles": len(examples),
+        "cv": report["cv_model"],
+        "recipe": recipe,
+    }
+    path = model.save(out)
+    report["artifact"] = str(path)
+    report["artifact_bytes"] = path.stat().st_size
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    (out / "cv_report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def report_markdown(report: dict[str, Any]) -> str:
+    """The CV table: rules vs model per measure, grouped CV and news-dev."""
+    measures = (
+        "topic_micro_f1", "relevance_accuracy", "relevance_f1", "escalation_exact",
+        "escalation_within_one", "topic_ece", "topic_ece_active", "level_ece",
+    )  # fmt: skip
+    cols = [k for k in ("cv_rules", "cv_model", "news_dev_rules", "news_dev_model") if k in report]
+    lines = ["| measure | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for m in measures:
+        cells = [str(report[c].get(m, "-")) for c in cols]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", default="../shared")
+    ap.add_argument("--out", default=str(sm.DEFAULT_MODEL_DIR))
+    ap.add_argument("--corrections", default=None)
+    ap.add_argument("--recipe", default=str(CONFIG_PATH))
+    args = ap.parse_args(argv)
+    try:
+        report = train(
+            Path(args.shared),
+            Path(args.out),
+            Path(args.corrections) if args.corrections else None,
+            Path(args.recipe),
+        )
+    except TrainingDataError as exc:
+        print(f"suar: {exc}", file=sys.stderr)
+        return 2
+    print(report_markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
