@@ -3,9 +3,8 @@
 A count is a number tied to a field cue ("dua warga tewas", "menangkap tujuh pelaku",
 "massa berjumlah 2.000 orang"); the patterns and word lists are in
 nlp/data/signals/magnitudes.toml, number words in numbers.toml (parsed by nlp/morph.py).
-Sentence context (history, negation, preventive language) comes from nlp/signals.py (types in
-nlp/cues.py), which
-calls `MagnitudeRules.extract` on its analysed sentences.
+Sentence context (history, negation, preventive language) comes from nlp/signals.py, which
+calls `MagnitudeRules.extract` on its analysed sentences (types in nlp/cues.py).
 
 Conventions (documented for analysts, see magnitudes.toml):
 - vague quantities (puluhan, ribuan, sejumlah) leave the field null but keep the phrase;
