@@ -7,19 +7,16 @@ most of the work is: a cue that is negated ("tidak ada korban jiwa"), denied ("m
 bentrok"), recounted history ("kerusuhan 1999", "beberapa tahun silam") or preventive
 ("antisipasi bentrok") must not raise today's level.
 
-Use it either as spaCy components ('suar_signals', or 'suar_topics' / 'suar_escalation' /
-'suar_magnitudes') that fill doc._.topics, doc._.escalation, doc._.magnitudes and
-doc._.magnitude_evidence, or through the plain function `extract_signals(text)`.
-`python -m nlp.signals --eval` scores it on ../shared/data/news-dev.
+Use it either as the spaCy component 'suar_signals', which fills doc._.topics,
+doc._.escalation, doc._.magnitudes and doc._.magnitude_evidence, or through the plain
+function `extract_signals(text)`. Scored by `suar eval` (nlp/evaluate.py: news-dev, and the
+demo articles with `suar eval --component demo-signals`); timed by bench/signals.py.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import statistics
-import time
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -555,16 +552,9 @@ def get_engine(data_dir: str | None = None) -> SignalEngine:
 
 @lru_cache(maxsize=1)
 def _sentence_nlp() -> Language:
-    try:
-        from nlp.text import make_base_nlp  # type: ignore[attr-defined]
+    from nlp.text import make_base_nlp
 
-        return make_base_nlp()
-    except Exception:  # nlp.text not there yet (or broken): spaCy's rule-based splitter
-        import spacy
-
-        nlp = spacy.blank("id")
-        nlp.add_pipe("sentencizer")
-        return nlp
+    return make_base_nlp()
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -582,22 +572,6 @@ def extract_signals(text: str, title: str | None = None) -> dict:
     if title:
         text = f"{title}\n{text}"
     return get_engine().analyze(text, sentence_spans(text))
-
-
-def extract_topics(text: str) -> list[dict]:
-    """Topic list as in doc._.topics."""
-    return extract_signals(text)["topics"]
-
-
-def extract_escalation(text: str) -> dict:
-    """Escalation as in doc._.escalation."""
-    return extract_signals(text)["escalation"]
-
-
-def extract_magnitudes(text: str) -> tuple[dict, dict]:
-    """(magnitudes, magnitude_evidence) as in doc._.magnitudes / doc._.magnitude_evidence."""
-    res = extract_signals(text)
-    return res["magnitudes"], res["magnitude_evidence"]
 
 
 # --------------------------------------------------------------------------- spaCy
@@ -647,212 +621,3 @@ _CFG = {"data_dir": None}
 def make_signals(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
     """All of topics, escalation and magnitudes."""
     return SignalsComponent(("topics", "escalation", "magnitudes"), data_dir)
-
-
-@Language.factory("suar_topics", default_config=_CFG)
-def make_topics(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
-    return SignalsComponent(("topics",), data_dir)
-
-
-@Language.factory("suar_escalation", default_config=_CFG)
-def make_escalation(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
-    return SignalsComponent(("escalation",), data_dir)
-
-
-@Language.factory("suar_magnitudes", default_config=_CFG)
-def make_magnitudes(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
-    return SignalsComponent(("magnitudes",), data_dir)
-
-
-# --------------------------------------------------------------------------- evaluation
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
-
-
-def evaluate_signals(shared_dir: Path, verbose: bool = False) -> dict:
-    """Score topics, escalation and magnitudes on news-dev (text = title + newline + text)."""
-    path = Path(shared_dir) / "data" / "news-dev" / "articles.jsonl"
-    arts = [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
-    return _score(arts, verbose)
-
-
-DEMO_GOLD = Path(__file__).parent / "data" / "eval" / "demo_gold.jsonl"
-DEMO_ARTICLES = Path(__file__).resolve().parents[1] / "crawler" / "demosite" / "articles.toml"
-
-
-def demo_texts(articles_toml: Path = DEMO_ARTICLES) -> dict[tuple[str, str], str]:
-    """(outlet, slug) -> "title\nDATELINE - paragraph...\n..." as the demo site renders it."""
-    with open(articles_toml, "rb") as fh:
-        arts = tomllib.load(fh)["article"]
-    out = {}
-    for a in arts:
-        paras = list(a["paragraphs"])
-        if a.get("dateline") and paras:
-            paras[0] = f"{a['dateline'].upper()} - {paras[0]}"
-        out[(a["outlet"], a["slug"])] = a["title"] + "\n" + "\n".join(paras)
-    return out
-
-
-def score_demo(
-    gold_path: Path = DEMO_GOLD, articles_toml: Path = DEMO_ARTICLES, verbose: bool = False
-) -> dict:
-    """Score the signals on the project's own demo articles (hand labels in demo_gold.jsonl).
-
-    A second, independently written dev set: the news-dev rules must also hold on text
-    they were not tuned on. Same metrics as `evaluate_signals`."""
-    texts = demo_texts(articles_toml)
-    golds = [json.loads(ln) for ln in Path(gold_path).read_text("utf-8").splitlines() if ln]
-    arts = []
-    for g in golds:
-        title, _, body = texts[(g["outlet"], g["slug"])].partition("\n")
-        arts.append({**g, "id": g["slug"], "title": title, "text": body})
-    return _score(arts, verbose)
-
-
-def _score(arts: list[dict], verbose: bool) -> dict:
-    per = {c: [0, 0, 0] for c in TOPIC_CODES}
-    rel_ok = esc_ok = esc_near = 0
-    mag_ok = dict.fromkeys(MAGNITUDE_FIELDS, 0)
-    errors = []
-    for a in arts:
-        res = extract_signals(a["text"], title=a["title"])
-        pred = {t["code"] for t in res["topics"]}
-        gold = set(a["topics"])
-        for c in TOPIC_CODES:
-            per[c][0] += c in pred and c in gold
-            per[c][1] += c in pred and c not in gold
-            per[c][2] += c in gold and c not in pred
-        rel_ok += bool(pred) == bool(gold)
-        lvl = res["escalation"]["level"]
-        esc_ok += lvl == a["escalation"]
-        esc_near += abs(lvl - a["escalation"]) <= 1
-        bad = []
-        for f in MAGNITUDE_FIELDS:
-            if res["magnitudes"][f] == a[f]:
-                mag_ok[f] += 1
-            else:
-                bad.append(f"{f} {res['magnitudes'][f]}!={a[f]}")
-        if pred != gold or lvl != a["escalation"] or bad:
-            errors.append(
-                f"{a['id']}: topics +{sorted(pred - gold)} -{sorted(gold - pred)} "
-                f"esc {lvl}/{a['escalation']} {'; '.join(bad)}"
-                + (
-                    f"\n    esc evidence: {res['escalation']['evidence']}"
-                    if verbose and lvl != a["escalation"]
-                    else ""
-                )
-            )
-    tp = sum(v[0] for v in per.values())
-    fp = sum(v[1] for v in per.values())
-    fn = sum(v[2] for v in per.values())
-    used = [c for c, v in per.items() if sum(v)]
-    n = len(arts)
-    return {
-        "articles": n,
-        "topic_micro_f1": round(_f1(tp, fp, fn), 3),
-        "topic_macro_f1": round(statistics.mean(_f1(*per[c]) for c in used), 3) if used else 1.0,
-        "relevance_accuracy": round(rel_ok / n, 3),
-        "escalation_exact": round(esc_ok / n, 3),
-        "escalation_within_one": round(esc_near / n, 3),
-        **{f"{f}_exact": round(mag_ok[f] / n, 3) for f in MAGNITUDE_FIELDS},
-        "errors": errors,
-    }
-
-
-def benchmark(n_docs: int = 200, words: int = 400) -> dict:
-    """Median CPU ms/article of the signal component on generated ~400-word articles, and
-    docs/s of a blank pipeline (sentencizer + suar_signals) over them."""
-    import random
-
-    import spacy
-
-    rng = random.Random(7)
-    # mostly everyday words with a share of conflict cues, numbers and dates, as in news
-    plain = re.findall(
-        r"\S+",
-        "yang dan di ke dari untuk dengan pada itu ini dalam tidak akan sudah juga karena oleh "
-        "para bupati gubernur pemerintah daerah kabupaten kota warga masyarakat program jalan "
-        "pembangunan ekonomi sekolah rumah sakit pasar harga beras petani nelayan kegiatan "
-        "menyampaikan mengatakan menurut kepala dinas kantor desa kecamatan provinsi tahun "
-        "anggaran bantuan sosial pelayanan kesehatan pendidikan wisata festival budaya Senin "
-        "Selasa Rabu (1/9/2025) sekitar orang banyak baru besar kecil pertama kedua",
-    )
-    cues = re.findall(
-        r"\S+",
-        "massa aksi unjuk rasa berakhir ricuh gedung DPRD 2.000 dua anggota terluka menangkap "
-        "tujuh pelaku bentrokan antarwarga tidak ada korban jiwa pemilu KPU Bawaslu "
-        "mengantisipasi potensi kerawanan pilkada ditembak mati kelompok bersenjata menewaskan "
-        "tiga warga pada 2019 lalu gas air mata",
-    )
-
-    def article() -> str:
-        sents = []
-        for _ in range(words // 16):
-            ws = [rng.choice(cues) if rng.random() < 0.15 else rng.choice(plain) for _ in range(16)]
-            sents.append(" ".join(ws).capitalize() + ".")
-        return "Judul berita tentang daerah\n" + " ".join(sents)
-
-    texts = [article() for _ in range(n_docs)]
-    base = _sentence_nlp()
-    nlp = spacy.blank("id")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("suar_signals")
-    base_docs = list(base.pipe(texts[:20]))  # warm up tokeniser caches
-    del base_docs
-    times = []  # CPU time, so that other processes on a shared machine do not count
-    for doc in base.pipe(texts):
-        t0 = time.process_time()
-        nlp.get_pipe("suar_signals")(doc)
-        times.append((time.process_time() - t0) * 1000)
-    t0 = time.perf_counter()
-    list(nlp.pipe(texts))
-    total = time.perf_counter() - t0
-    return {
-        "docs": n_docs,
-        "words_per_doc": words,
-        "component_median_ms": round(statistics.median(times), 2),
-        "component_p90_ms": round(sorted(times)[int(0.9 * len(times))], 2),
-        "pipeline_docs_per_s": round(n_docs / total, 1),
-    }
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--eval", action="store_true", help="score on news-dev")
-    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[1] / ".." / "shared"))
-    ap.add_argument("--eval-demo", action="store_true", help="score on nlp/data/eval/demo_gold")
-    ap.add_argument("--errors", action="store_true", help="print per-article errors")
-    ap.add_argument("--bench", action="store_true", help="time the component on generated text")
-    ap.add_argument("--text", help="analyse a text file and print the signals as JSON")
-    args = ap.parse_args(argv)
-    if args.text:
-        print(
-            json.dumps(
-                extract_signals(Path(args.text).read_text(encoding="utf-8")),
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-    if args.eval:
-        res = evaluate_signals(Path(args.shared), verbose=args.errors)
-        errors = res.pop("errors")
-        for k, v in res.items():
-            print(f"{k:24s} {v}")
-        if args.errors:
-            print("\n".join(errors))
-    if args.eval_demo:
-        res = score_demo(verbose=args.errors)
-        errors = res.pop("errors")
-        for k, v in res.items():
-            print(f"{k:24s} {v}")
-        if args.errors:
-            print("\n".join(errors))
-    if args.bench:
-        for k, v in benchmark().items():
-            print(f"{k:24s} {v}")
-
-
-if __name__ == "__main__":
-    main()

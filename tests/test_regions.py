@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 import spacy
 
+from nlp.evaluate import evaluate_regions, mention_codes
 from nlp.regions import (
     build_gazetteer,
-    evaluate_regions,
     link_regions,
     load_regions,
-    mention_codes,
     outlet_province,
 )
 

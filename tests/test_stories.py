@@ -14,18 +14,12 @@ import numpy as np
 import pytest
 
 from nlp.pipeline import get_nlp
+from nlp.stories import StoryArticle, annotated_article, assign, pairwise_scores
 from pipeline import db
 from pipeline.config import load_config
 from pipeline.enrich import run_enrich
 from pipeline.store import ArticleRecord, save_batch
-from pipeline.stories import (
-    StoryArticle,
-    annotated_article,
-    assign,
-    build_stories,
-    load_params,
-    pairwise_scores,
-)
+from pipeline.stories import build_stories, load_params
 from tests.conftest import REPO, run_suar
 
 WITA = timezone(timedelta(hours=8))
