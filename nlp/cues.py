@@ -15,6 +15,7 @@ from typing import Any
 from nlp.morph import NumSpan, Tok, stem
 
 _GAP_MAX = 2
+READS: tuple[str, ...] = ()  # no data file of its own (settings come from signals)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from typing import Any
 from nlp.cues import CueMatcher, Hit, Sentence
 
 FIELDS = ("killed", "injured", "arrested", "crowd")
+READS: tuple[str, ...] = ()  # no data file of its own (settings come from signals)
 _LEAD_SKIP = 3  # filler words allowed between a leading cue and its number
 
 

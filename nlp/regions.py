@@ -87,6 +87,8 @@ _SPACE_GAP = re.compile(r"[ \t\u00a0]+")
 _CUE_GAP = re.compile(r"[ \t\u00a0]*[.\-]?[ \t\u00a0]*")
 _SMALL_WORDS = {"dan"}
 _DASHES = "–—-"
+# the nlp/data files this module reads besides the gazetteer's (nlp.pipeline.PIPELINE_VERSION)
+READS = ("regions/cues.toml", "regions/outlets.tsv", "regions/outlet_domains.tsv")
 
 
 # --------------------------------------------------------------------------- data files

@@ -29,6 +29,10 @@ from nlp.cues import Cue, CueMatcher, Hit, Sentence
 from nlp.morph import Tok, parse_numbers, tokenize
 
 DATA_DIR = Path(__file__).parent / "data" / "signals"
+# the nlp/data files this component reads (hashed into nlp.pipeline.PIPELINE_VERSION)
+READS = tuple(
+    f"signals/{n}" for n in ("context.toml", "topics.toml", "escalation.toml", "magnitudes.toml")
+)
 TOPIC_CODES = (
     "election.preparedness", "election.money_politics", "election.neutrality",
     "election.disinformation", "election.administration", "election.dispute",

@@ -32,8 +32,6 @@ from nlp.textdates import event_date
 
 DATA = Path(__file__).resolve().parent / "data" / "stories"
 WIB = timezone(timedelta(hours=7))
-# what the clustering reads (nlp/pipeline.py hashes components' READS; this is no component)
-READS = ("stories/stories.toml", "stories/stopwords.txt")
 
 
 # -- parameters ---------------------------------------------------------------------------
