@@ -44,7 +44,7 @@ DATA_DIR = NLP_DIR / "data"
 # README, the evaluation gold (nlp/data/eval) or the story weights do not re-enrich.
 COMPONENT_MODULES = (
     "nlp.text", "nlp.entities", "nlp.regions", "nlp.regions_build", "nlp.signals",
-    "nlp.cues", "nlp.magnitudes", "nlp.morph", "nlp.pipeline", "nlp.annotate",
+    "nlp.taxonomy", "nlp.cues", "nlp.magnitudes", "nlp.morph", "nlp.pipeline", "nlp.annotate",
 )  # fmt: skip
 # READS of component modules that do not declare their own yet (nlp/text.py, nlp/annotate.py
 # belong to the crawler-boundary work): move each into its module as READS

@@ -27,19 +27,14 @@ from spacy.tokens import Doc
 from nlp import magnitudes as mag
 from nlp.cues import Cue, CueMatcher, Hit, Sentence
 from nlp.morph import Tok, parse_numbers, tokenize
+from nlp.taxonomy import topic_codes
 
 DATA_DIR = Path(__file__).parent / "data" / "signals"
 # the nlp/data files this component reads (hashed into nlp.pipeline.PIPELINE_VERSION)
 READS = tuple(
     f"signals/{n}" for n in ("context.toml", "topics.toml", "escalation.toml", "magnitudes.toml")
 )
-TOPIC_CODES = (
-    "election.preparedness", "election.money_politics", "election.neutrality",
-    "election.disinformation", "election.administration", "election.dispute",
-    "election.violence", "conflict.protest", "conflict.riot", "conflict.communal",
-    "conflict.identity", "conflict.land_resource", "conflict.armed", "conflict.terrorism",
-    "conflict.vigilantism", "security.force",
-)  # fmt: skip
+TOPIC_CODES = topic_codes()  # the taxonomy, from topics.toml (nlp/taxonomy.py)
 MAGNITUDE_FIELDS = ("killed", "injured", "arrested", "crowd")
 _COORD = frozenset({"dan", "serta", "lalu", "kemudian", "sehingga", "hingga", "lantas"})
 _VERB_PREFIXES = ("me", "di", "ber", "ter")
@@ -64,9 +59,6 @@ class SignalEngine:
         m = CueMatcher(self.ctx["classes"])
         self.matcher = m
         self.topics: dict[str, dict] = self.topic_cfg["topics"]
-        unknown = set(self.topics) - set(TOPIC_CODES)
-        if unknown:
-            raise ValueError(f"topics.toml has codes outside the taxonomy: {unknown}")
         for code, spec in self.topics.items():
             for gname, g in spec["groups"].items():
                 for cue in g["cues"]:

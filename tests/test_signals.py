@@ -562,3 +562,28 @@ def test_demo_gold_scores():
     assert res["escalation_exact"] >= 0.9
     assert res["topic_micro_f1"] >= 0.85
     assert res["killed_exact"] >= 0.95
+
+
+def test_a_topic_is_added_by_editing_data_only(tmp_path):
+    """One new [topics."..."] table in a copy of the data: detected by a pipeline built on
+    that copy, and named in both languages (what the digest shows)."""
+    import shutil
+
+    from nlp.signals import DATA_DIR
+    from nlp.taxonomy import topic_names
+
+    data = tmp_path / "signals"
+    shutil.copytree(DATA_DIR, data)
+    with open(data / "topics.toml", "a", encoding="utf-8") as fh:
+        fh.write(
+            '\n[topics."conflict.piracy"]\nlabel_en = "Piracy"\nlabel_id = "Perompakan"\n'
+            '[topics."conflict.piracy".groups]\n'
+            'piracy = { w = 0.8, cues = ["perompak", "=perompakan"] }\n'
+        )
+    nlp = spacy.blank("id")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("suar_signals", config={"data_dir": str(data)})
+    doc = nlp("Perompak Menyerang Kapal Nelayan\nKawanan perompak menyerang kapal nelayan.")
+    assert "conflict.piracy" in {t["code"] for t in doc._.topics}
+    assert topic_names("id", data / "topics.toml")["conflict.piracy"] == "Perompakan"
+    assert "conflict.piracy" not in TOPIC_CODES  # the shipped data is untouched
