@@ -333,7 +333,7 @@ class SignalEngine:
                 code, gname = h.cue.payload
                 spec = self.topics[code]
                 group = spec["groups"][gname]
-                if code != "election.disinformation" and (s.denial or fact_check):
+                if (s.denial or fact_check) and not spec.get("denial_ok", False):
                     continue
                 if h.hypothetical and not spec.get("hypothetical_ok", False):
                     continue
