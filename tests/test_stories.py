@@ -423,7 +423,7 @@ def test_eval_story_section_on_news_dev(shared_dir: Path, nlp) -> None:
     from nlp.evaluate import _committable, _stories_markdown, annotate_news_dev, story_section
 
     gold, pred, _ = annotate_news_dev(shared_dir, nlp)
-    st = story_section(gold, pred, nlp)
+    st = story_section(gold, pred, nlp, demo_articles=REPO / "crawler/demosite/articles.toml")
     for key in ("news_dev_text_only", "demo_text_only"):
         assert st[key]["pairs_gold"] > 0
         assert st[key]["f1"] >= 0.85, st[key]
