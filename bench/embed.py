@@ -60,15 +60,15 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-    from nlp.embeddings import load_embedder
     from pipeline.config import load_config
+    from pipeline.embed import configured_embedder
 
     env = dict(os.environ)
     if args.model:
         env["SUAR_EMBEDDINGS_MODEL"] = args.model
     texts = make_articles(args.articles)
     t0 = time.perf_counter()
-    embedder = load_embedder(load_config(environ=env))
+    embedder = configured_embedder(load_config(environ=env))
     load_s = time.perf_counter() - t0
     counts = embedder.token_counts(texts)
     words = [len(t.split()) for t in texts]

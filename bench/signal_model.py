@@ -24,11 +24,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--copies", type=int, default=5, help="times each demo article is used")
     args = ap.parse_args()
+    from crawler.demosite.server import HERE as DEMO_SITE
+    from nlp.evaluate import demo_texts
     from nlp.pipeline import build_nlp
-    from nlp.signals import demo_texts
 
     nlp = build_nlp(ner_backend="none")
-    texts = list(demo_texts().values()) * args.copies
+    texts = list(demo_texts(DEMO_SITE / "articles.toml").values()) * args.copies
     with nlp.select_pipes(disable=["suar_signal_model"]):
         docs = list(nlp.pipe(texts))
     comp = nlp.get_pipe("suar_signal_model")

@@ -67,6 +67,9 @@ PRIMARY_KEYS = ("code", "name", "level", "province_code", "province_name")
 ENTITY_LABELS = ("PER", "ORG", "LOC")
 
 
+READS: tuple[str, ...] = ()  # no data file of its own
+
+
 class MalformedArticle(ValueError):
     """An input row that cannot be annotated; the message says why."""
 

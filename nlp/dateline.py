@@ -28,6 +28,7 @@ from typing import Any
 from nlp.outlets import NO_OUTLETS, OutletLexicon
 
 DATA_PATH = Path(__file__).parent / "data" / "dateline.toml"
+READS = ("dateline.toml",)  # hashed into nlp.pipeline.PIPELINE_VERSION
 _DATE_IN_PARENS = re.compile(r"^\d{1,2}/\d{1,2}(?:/\d{2,4})?$")
 _CAMEL = re.compile(r"[a-z][A-Z]")
 

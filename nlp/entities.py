@@ -31,6 +31,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 DATA_DIR = Path(__file__).parent / "data" / "entities"
+# the nlp/data files this component reads (hashed into nlp.pipeline.PIPELINE_VERSION)
+READS = tuple(
+    f"entities/{n}"
+    for n in ("institutions.tsv", "titles.tsv", "places.txt", "connectors.txt", "not_person.txt")
+)
 DEFAULT_NER_MODEL = Path(__file__).resolve().parent.parent / "models" / "ner" / "model"
 ACTOR_CLASSES = (
     "election_body", "security", "government", "legislature", "judiciary", "party",

@@ -10,11 +10,16 @@ Three sections, written to ``models/eval/eval.md`` and ``eval.json``:
 2. news-dev: every article goes through the `suar annotate` interface (nlp.annotate), and
    the headline numbers are computed from its output: primary province and regency
    accuracy, region-mention P/R/F1 (provinces and kabupaten/kota, the gold's convention,
-   nlp.regions.mention_codes), topic micro/macro F1, relevance accuracy (any topic vs none),
-   escalation exact and within-one, magnitude exact match per field. The component
-   engineers' own scorers (nlp.regions.evaluate_regions, nlp.signals.evaluate_signals) are
+   `mention_codes`), topic micro/macro F1, relevance accuracy (any topic vs none),
+   escalation exact and within-one, magnitude exact match per field. Each component scored
+   alone (`evaluate_regions`, `evaluate_signals`, plain functions outside the pipeline) is
    reported beside them, so a gap between a component and the assembled stage shows.
 3. The seed article (../shared/data/seed) against its gold file.
+4. Stories: same-story pairs on news-dev and on the demo site's articles.
+
+The demo site's articles are passed in (``demo_articles``: the path of its articles.toml,
+given by `suar eval`); nlp reads no crawler file on its own. The hand labels for them are
+evaluation data here (nlp/data/eval/), read by no component and outside PIPELINE_VERSION.
 
 news-dev is small and real: numbers here guide development; a held-out set judges the work.
 """
@@ -24,6 +29,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +37,9 @@ from nlp.outlets import NO_OUTLETS, OutletLexicon, outlets_of
 from nlp.signals import MAGNITUDE_FIELDS, TOPIC_CODES  # the TAXONOMY codes, defined once
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+EVAL_DATA = Path(__file__).resolve().parent / "data" / "eval"
+DEMO_GOLD = EVAL_DATA / "demo_gold.jsonl"  # topics, level, magnitudes per demo article
+DEMO_STORIES = EVAL_DATA / "demo_stories.toml"  # the demo articles' hand story grouping
 # issue 3 targets (news-dev) and the NER targets on the test splits
 TARGETS = {
     "primary_province_accuracy": 0.95,
@@ -74,8 +83,6 @@ def load_news_dev(shared: Path) -> list[dict[str, Any]]:
 
 def score_news_dev(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> dict[str, Any]:
     """Headline metrics from annotate results (same order as ``gold``) and per-article errors."""
-    from nlp.regions import mention_codes
-
     n = len(gold)
     prov_ok = reg_ok = rel_ok = esc_ok = esc_near = 0
     rtp = rfp = rfn = 0
@@ -199,10 +206,8 @@ def check_seed(shared: Path, nlp: Any = None) -> dict[str, Any] | None:
 def _ner_section(shared: Path, model_dir: Path, nlp: Any = None) -> dict[str, Any]:
     if not (model_dir / "meta.json").exists():
         return {"skipped": f"no NER model at {model_dir} (train it: suar models train ner)"}
-    try:
-        from nlp.ner_train import evaluate_ner
-    except ImportError as exc:
-        return {"skipped": f"nlp.ner_train not available ({exc})"}
+    from nlp.ner_train import evaluate_ner
+
     if not (shared / "data" / "ner").exists():
         return {"skipped": f"no NER corpora under {shared / 'data' / 'ner'}"}
     t0 = time.perf_counter()
@@ -223,8 +228,14 @@ def run_eval(
     ner: bool = True,
     nlp: Any = None,
     components: bool = True,
+    demo_articles: Path | None = None,
+    embed_settings: Any = None,
 ) -> dict[str, Any]:
-    """Run every section that has its data, write eval.md/eval.json, return the report."""
+    """Run every section that has its data, write eval.md/eval.json, return the report.
+
+    ``demo_articles``: the demo site's articles.toml (its stories are scored when given);
+    ``embed_settings``: nlp.embeddings.EmbedSettings for the story vectors (default ones
+    when None)."""
     from nlp.pipeline import get_nlp, pipeline_version
 
     given = str(shared)
@@ -255,7 +266,9 @@ def run_eval(
     else:
         report["news_dev"] = {"skipped": f"no news-dev under {shared}"}
     report["seed"] = check_seed(shared, nlp) or {"skipped": "no seed article"}
-    report["stories"] = story_section(story_gold, story_pred, nlp)
+    report["stories"] = story_section(
+        story_gold, story_pred, nlp, demo_articles=demo_articles, embed_settings=embed_settings
+    )
     report["stories"].update(news_train_story_section(shared, nlp))
     report["signal_model"] = signal_model_section(report.get("news_dev", {}))
     report["markdown"] = to_markdown(report)
@@ -286,19 +299,15 @@ def _committable(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _component_scores(shared: Path, outlets: OutletLexicon = NO_OUTLETS) -> dict[str, Any]:
-    """The component engineers' own scorers (plain functions, outside the pipeline)."""
+    """Each component scored alone (plain functions, outside the pipeline)."""
     out: dict[str, Any] = {}
     try:
-        from nlp.regions import evaluate_regions
-
         r = evaluate_regions(shared, outlets)
         r.pop("errors", None)
         out["regions"] = {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
     except Exception as exc:  # a broken scorer must not hide the end-to-end numbers
         out["regions"] = {"error": str(exc)}
     try:
-        from nlp.signals import evaluate_signals
-
         s = evaluate_signals(shared)
         s.pop("errors", None)
         out["signals"] = s
@@ -426,21 +435,21 @@ STORY_TARGET_F1 = 0.85
 _EMBEDDER: list[Any] = []
 
 
-def _embedder() -> Any:
-    """The configured embedder, loaded once per process (news-dev and demo share it)."""
+def _embedder(settings: Any = None) -> Any:
+    """The embedder, loaded once per process (news-dev and demo share it)."""
     if not _EMBEDDER:
         from nlp.embeddings import load_embedder
 
-        _EMBEDDER.append(load_embedder())
+        _EMBEDDER.append(load_embedder(settings))
     return _EMBEDDER[0]
 
 
-def _story_vectors(texts: list[str]) -> tuple[Any, str | None, str | None]:
-    """(vectors, model id, note) from the configured embedder; (None, None, why) without."""
+def _story_vectors(texts: list[str], settings: Any = None) -> tuple[Any, str | None, str | None]:
+    """(vectors, model id, note) from the embedder; (None, None, why) without one."""
     try:
         from nlp.embeddings import passage_text
 
-        emb = _embedder()
+        emb = _embedder(settings)
         return (
             emb.encode_passages([passage_text(*t.split("\n", 1)) for t in texts]),
             (emb.model_id),
@@ -457,9 +466,9 @@ def score_stories(
     vectors: Any,
     model: str | None = None,
 ) -> dict[str, Any]:
-    """Pairwise same-story P/R/F1 of the clustering `suar stories` uses (pipeline.stories
+    """Pairwise same-story P/R/F1 of the clustering `suar stories` uses (nlp.stories
     .assign over records built like the database path builds them)."""
-    from pipeline.stories import annotated_article, assign, load_params, pairwise_scores
+    from nlp.stories import annotated_article, assign, load_params, pairwise_scores
 
     recs = [
         annotated_article(i, a, p, vector=None if vectors is None else vectors[i])
@@ -469,14 +478,19 @@ def score_stories(
     return pairwise_scores(gold, assign(recs, params).story)
 
 
-def story_section(gold: list[dict] | None, pred: list[dict] | None, nlp: Any) -> dict[str, Any]:
+def story_section(
+    gold: list[dict] | None,
+    pred: list[dict] | None,
+    nlp: Any,
+    *,
+    demo_articles: Path | None = None,
+    embed_settings: Any = None,
+) -> dict[str, Any]:
     """Same-story pairwise scores on news-dev (gold `story` field; no publication dates, so
-    dates come from the text) and on the demo site's own articles (nlp/data/eval/
-    demo_stories.toml), each with and without embeddings."""
-    import tomllib
-
+    dates come from the text) and on the demo site's own articles (``demo_articles``, grouped
+    by hand in nlp/data/eval/demo_stories.toml), each with and without embeddings."""
     from nlp.annotate import annotate_lines
-    from pipeline.stories import load_params
+    from nlp.stories import load_params
 
     out: dict[str, Any] = {}
     sets = []
@@ -484,24 +498,25 @@ def story_section(gold: list[dict] | None, pred: list[dict] | None, nlp: Any) ->
         arts = [{k: a.get(k) for k in ("id", "title", "text", "url", "outlet")} for a in gold]
         labels = {i: a["story"] for i, a in enumerate(gold)}
         sets.append(("news_dev", arts, pred, labels, [a["id"] for a in gold]))
-    demo = tomllib.loads((REPO_ROOT / "crawler/demosite/articles.toml").read_text("utf-8"))
-    demo_gold = tomllib.loads((REPO_ROOT / "nlp/data/eval/demo_stories.toml").read_text("utf-8"))
-    d_arts = [
-        {"id": i, "title": a["title"], "text": "\n\n".join(a["paragraphs"]),
-         "outlet": a["outlet"], "url": f"https://{a['outlet']}.demo/{a['slug']}",
-         "published_at": a["published"]}
-        for i, a in enumerate(demo["article"])
-    ]  # fmt: skip
-    d_pred = list(annotate_lines([json.dumps(a) for a in d_arts], nlp))
-    key = {f"{a['outlet']}/{a['slug']}": i for i, a in enumerate(demo["article"])}
-    d_labels = {i: f"single-{i}" for i in range(len(d_arts))}
-    for story in demo_gold["story"]:
-        for slug in story["articles"]:
-            d_labels[key[slug]] = story["name"]
-    sets.append(("demo", d_arts, d_pred, d_labels, [a["slug"] for a in demo["article"]]))
+    if demo_articles is not None:
+        demo = _demo_records(demo_articles)
+        demo_gold = tomllib.loads(DEMO_STORIES.read_text("utf-8"))
+        d_arts = [
+            {"id": i, "title": a["title"], "text": "\n\n".join(a["paragraphs"]),
+             "outlet": a["outlet"], "url": f"https://{a['outlet']}.demo/{a['slug']}",
+             "published_at": a["published"]}
+            for i, a in enumerate(demo)
+        ]  # fmt: skip
+        d_pred = list(annotate_lines([json.dumps(a) for a in d_arts], nlp))
+        key = {f"{a['outlet']}/{a['slug']}": i for i, a in enumerate(demo)}
+        d_labels = {i: f"single-{i}" for i in range(len(d_arts))}
+        for story in demo_gold["story"]:
+            for slug in story["articles"]:
+                d_labels[key[slug]] = story["name"]
+        sets.append(("demo", d_arts, d_pred, d_labels, [a["slug"] for a in demo]))
     for name, arts, pr, labels, names in sets:
         texts = [f"{a.get('title') or ''}\n{a.get('text') or ''}" for a in arts]
-        vectors, model, note = _story_vectors(texts)
+        vectors, model, note = _story_vectors(texts, embed_settings)
         for variant, vecs in (("text_only", None), ("with_embeddings", vectors)):
             if variant == "with_embeddings" and vecs is None:
                 out[f"{name}_{variant}"] = {"skipped": note}
@@ -521,7 +536,7 @@ def _stories_markdown(st: dict[str, Any]) -> list[str]:
         return []
     lines = [
         "",
-        "## Stories: pairwise same-story (`pipeline.stories.assign`, as `suar stories`)",
+        "## Stories: pairwise same-story (`nlp.stories.assign`, as `suar stories`)",
         "",
         "| set | variant | gold pairs | predicted pairs | precision | recall | F1 | false "
         "merges | target F1 |",
@@ -609,3 +624,163 @@ def _signal_model_markdown(sm: dict[str, Any]) -> list[str]:
         target = TARGETS.get(m, "")
         lines.append(f"| {m} | " + " | ".join(cells) + f" | {target} |")
     return lines
+
+
+# -- components alone ------------------------------------------------------------------------
+
+
+def mention_codes(mentions: list[dict]) -> tuple[set[str], set[str]]:
+    """(province codes, kabupaten/kota codes) an article mentions, as the gold set counts them.
+
+    Gold convention (news-dev README and checked on articles): a province counts only when
+    its name is written (a kabupaten does not imply its province); a kabupaten/kota counts
+    when written, through a town that is not a unit, or through a kecamatan/desa inside it.
+    """
+    provinces = {m["code"] for m in mentions if m["level"] == "province"}
+    regencies = {m["code"][:5] for m in mentions if m["level"] != "province"}
+    return provinces, regencies
+
+
+def evaluate_regions(shared_dir: Path, outlets: OutletLexicon = NO_OUTLETS) -> dict:
+    """Region linking alone (nlp.regions.link_regions): primary-region accuracy and mention
+    P/R/F1 on news-dev."""
+    from nlp.regions import build_gazetteer, link_regions, outlet_province
+
+    articles = load_news_dev(Path(shared_dir))
+    build_gazetteer()
+    prov_ok = reg_ok = 0
+    tp = fp = fn = 0
+    times: list[float] = []
+    errors: list[dict] = []
+    for art in articles:
+        text = (art.get("title") or "") + "\n" + art["text"]
+        t0 = time.perf_counter()
+        mentions, primary = link_regions(
+            text, outlet_province(art.get("outlet"), outlets), outlets=outlets
+        )
+        times.append(time.perf_counter() - t0)
+        gold_prov = (art.get("primary_province") or {}).get("code")
+        gold_reg = (art.get("primary_regency") or {}).get("code")
+        pred_prov = primary["province_code"] if primary else None
+        pred_reg = primary["code"][:5] if primary and primary["level"] != "province" else None
+        prov_ok += pred_prov == gold_prov
+        reg_ok += pred_reg == gold_reg
+        provs, regs = mention_codes(mentions)
+        pred = provs | regs
+        gold = set(art.get("provinces_mentioned") or []) | set(art.get("regencies_mentioned") or [])
+        tp += len(pred & gold)
+        fp += len(pred - gold)
+        fn += len(gold - pred)
+        if pred_prov != gold_prov or pred_reg != gold_reg or pred != gold:
+            errors.append(
+                {
+                    "id": art.get("id"),
+                    "primary": [pred_prov, pred_reg],
+                    "gold_primary": [gold_prov, gold_reg],
+                    "missing": sorted(gold - pred),
+                    "extra": sorted(pred - gold),
+                }
+            )
+    n = len(articles)
+    precision, recall, f1 = _prf(tp, fp, fn)
+    return {
+        "articles": n,
+        "primary_province_accuracy": prov_ok / n if n else 0.0,
+        "primary_regency_accuracy": reg_ok / n if n else 0.0,
+        "mention_precision": precision,
+        "mention_recall": recall,
+        "mention_f1": f1,
+        "median_ms_per_article": statistics.median(times) * 1000 if times else 0.0,
+        "errors": errors,
+    }
+
+
+def evaluate_signals(shared_dir: Path, verbose: bool = False) -> dict:
+    """Signals alone (nlp.signals.extract_signals) on news-dev (title + newline + text)."""
+    return score_signals(load_news_dev(Path(shared_dir)), verbose)
+
+
+def _demo_records(articles_toml: Path) -> list[dict[str, Any]]:
+    with open(articles_toml, "rb") as fh:
+        return tomllib.load(fh)["article"]
+
+
+def demo_texts(articles_toml: Path) -> dict[tuple[str, str], str]:
+    """(outlet, slug) -> "title\nDATELINE - paragraph...\n..." as the demo site renders it."""
+    out = {}
+    for a in _demo_records(articles_toml):
+        paras = list(a["paragraphs"])
+        if a.get("dateline") and paras:
+            paras[0] = f"{a['dateline'].upper()} - {paras[0]}"
+        out[(a["outlet"], a["slug"])] = a["title"] + "\n" + "\n".join(paras)
+    return out
+
+
+def score_demo_signals(
+    articles_toml: Path, gold_path: Path = DEMO_GOLD, verbose: bool = False
+) -> dict:
+    """Signals alone on the demo site's articles (hand labels in demo_gold.jsonl).
+
+    A second, independently written dev set: the news-dev rules must also hold on text
+    they were not tuned on. Same metrics as `evaluate_signals`."""
+    texts = demo_texts(articles_toml)
+    golds = [json.loads(ln) for ln in Path(gold_path).read_text("utf-8").splitlines() if ln]
+    arts = []
+    for g in golds:
+        title, _, body = texts[(g["outlet"], g["slug"])].partition("\n")
+        arts.append({**g, "id": g["slug"], "title": title, "text": body})
+    return score_signals(arts, verbose)
+
+
+def score_signals(arts: list[dict], verbose: bool = False) -> dict:
+    """Topic, relevance, escalation and magnitude scores of extract_signals on gold articles
+    (each with title, text, topics, escalation and the magnitude fields)."""
+    from nlp.signals import extract_signals
+
+    per = {c: [0, 0, 0] for c in TOPIC_CODES}
+    rel_ok = esc_ok = esc_near = 0
+    mag_ok = dict.fromkeys(MAGNITUDE_FIELDS, 0)
+    errors = []
+    for a in arts:
+        res = extract_signals(a["text"], title=a["title"])
+        pred = {t["code"] for t in res["topics"]}
+        gold = set(a["topics"])
+        for c in TOPIC_CODES:
+            per[c][0] += c in pred and c in gold
+            per[c][1] += c in pred and c not in gold
+            per[c][2] += c in gold and c not in pred
+        rel_ok += bool(pred) == bool(gold)
+        lvl = res["escalation"]["level"]
+        esc_ok += lvl == a["escalation"]
+        esc_near += abs(lvl - a["escalation"]) <= 1
+        bad = []
+        for f in MAGNITUDE_FIELDS:
+            if res["magnitudes"][f] == a[f]:
+                mag_ok[f] += 1
+            else:
+                bad.append(f"{f} {res['magnitudes'][f]}!={a[f]}")
+        if pred != gold or lvl != a["escalation"] or bad:
+            errors.append(
+                f"{a['id']}: topics +{sorted(pred - gold)} -{sorted(gold - pred)} "
+                f"esc {lvl}/{a['escalation']} {'; '.join(bad)}"
+                + (
+                    f"\n    esc evidence: {res['escalation']['evidence']}"
+                    if verbose and lvl != a["escalation"]
+                    else ""
+                )
+            )
+    tp = sum(v[0] for v in per.values())
+    fp = sum(v[1] for v in per.values())
+    fn = sum(v[2] for v in per.values())
+    used = [c for c, v in per.items() if sum(v)]
+    n = len(arts)
+    return {
+        "articles": n,
+        "topic_micro_f1": round(_f1(tp, fp, fn), 3),
+        "topic_macro_f1": round(statistics.mean(_f1(*per[c]) for c in used), 3) if used else 1.0,
+        "relevance_accuracy": round(rel_ok / n, 3),
+        "escalation_exact": round(esc_ok / n, 3),
+        "escalation_within_one": round(esc_near / n, 3),
+        **{f"{f}_exact": round(mag_ok[f] / n, 3) for f in MAGNITUDE_FIELDS},
+        "errors": errors,
+    }

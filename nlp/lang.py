@@ -17,6 +17,9 @@ MIN_WORDS = 5
 MALAY_MIN_CONFIDENCE = 0.8
 
 
+READS: tuple[str, ...] = ()  # no data file: lingua ships its own models
+
+
 @lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
     """Built once per process: building lingua models is slow."""

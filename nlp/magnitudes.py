@@ -4,7 +4,7 @@ A count is a number tied to a field cue ("dua warga tewas", "menangkap tujuh pel
 "massa berjumlah 2.000 orang"); the patterns and word lists are in
 nlp/data/signals/magnitudes.toml, number words in numbers.toml (parsed by nlp/morph.py).
 Sentence context (history, negation, preventive language) comes from nlp/signals.py, which
-calls `MagnitudeRules.extract` on its analysed sentences.
+calls `MagnitudeRules.extract` on its analysed sentences (types in nlp/cues.py).
 
 Conventions (documented for analysts, see magnitudes.toml):
 - vague quantities (puluhan, ribuan, sejumlah) leave the field null but keep the phrase;
@@ -18,12 +18,12 @@ Conventions (documented for analysts, see magnitudes.toml):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # imported for type hints only; signals.py imports this module
-    from nlp.signals import CueMatcher, Hit, Sentence
+from nlp.cues import CueMatcher, Hit, Sentence
 
 FIELDS = ("killed", "injured", "arrested", "crowd")
+READS: tuple[str, ...] = ()  # no data file of its own (settings come from signals)
 _LEAD_SKIP = 3  # filler words allowed between a leading cue and its number
 
 

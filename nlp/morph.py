@@ -87,6 +87,7 @@ def tokenize(text: str, offset: int = 0) -> list[Tok]:
 
 # --------------------------------------------------------------------------- numbers
 _DATA = Path(__file__).parent / "data" / "signals" / "numbers.toml"
+READS = ("signals/numbers.toml",)  # hashed into nlp.pipeline.PIPELINE_VERSION
 _GROUPED_RE = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _DECIMAL_RE = re.compile(r"\d+,\d+")
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")

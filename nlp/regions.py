@@ -51,22 +51,16 @@ Public interface::
 
     mentions, primary = link_regions(text, outlet_province=None, dateline=None, outlets=lexicon)
     nlp.add_pipe("suar_regions")       # doc._.regions, doc._.primary_region
-    evaluate_regions(Path("../shared")) # metrics on news-dev; also `python -m nlp.regions --eval`
+    # scored by `suar eval` (nlp/evaluate.py; one component: `suar eval --component regions`)
 """
 
 from __future__ import annotations
 
-import argparse
 import bisect
-import json
 import re
-import statistics
-import sys
-import time
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -84,7 +78,6 @@ from nlp.regions_build import (
 
 __all__ = [
     "build_gazetteer",
-    "evaluate_regions",
     "link_regions",
     "load_regions",
     "outlet_province",
@@ -96,6 +89,8 @@ _SPACE_GAP = re.compile(r"[ \t\u00a0]+")
 _CUE_GAP = re.compile(r"[ \t\u00a0]*[.\-]?[ \t\u00a0]*")
 _SMALL_WORDS = {"dan"}
 _DASHES = "–—-"
+# the nlp/data files this module reads besides the gazetteer's (nlp.pipeline.PIPELINE_VERSION)
+READS = ("regions/cues.toml",)
 
 
 # --------------------------------------------------------------------------- data files
@@ -1089,97 +1084,3 @@ class RegionLinker:
 
 
 # --------------------------------------------------------------------------- evaluation
-
-
-def mention_codes(mentions: list[dict]) -> tuple[set[str], set[str]]:
-    """(province codes, kabupaten/kota codes) an article mentions, as the gold set counts them.
-
-    Gold convention (news-dev README and checked on articles): a province counts only when
-    its name is written (a kabupaten does not imply its province); a kabupaten/kota counts
-    when written, through a town that is not a unit, or through a kecamatan/desa inside it.
-    """
-    provinces = {m["code"] for m in mentions if m["level"] == "province"}
-    regencies = {m["code"][:5] for m in mentions if m["level"] != "province"}
-    return provinces, regencies
-
-
-def evaluate_regions(shared_dir: Path, outlets: OutletLexicon = NO_OUTLETS) -> dict:
-    """Primary-region accuracy and mention P/R/F1 on news-dev (see module docstring)."""
-    path = Path(shared_dir) / "data" / "news-dev" / "articles.jsonl"
-    articles = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    build_gazetteer()
-    prov_ok = reg_ok = 0
-    tp = fp = fn = 0
-    times: list[float] = []
-    errors: list[dict] = []
-    for art in articles:
-        text = (art.get("title") or "") + "\n" + art["text"]
-        t0 = time.perf_counter()
-        mentions, primary = link_regions(
-            text, outlet_province(art.get("outlet"), outlets), outlets=outlets
-        )
-        times.append(time.perf_counter() - t0)
-        gold_prov = (art.get("primary_province") or {}).get("code")
-        gold_reg = (art.get("primary_regency") or {}).get("code")
-        pred_prov = primary["province_code"] if primary else None
-        pred_reg = primary["code"][:5] if primary and primary["level"] != "province" else None
-        prov_ok += pred_prov == gold_prov
-        reg_ok += pred_reg == gold_reg
-        provs, regs = mention_codes(mentions)
-        pred = provs | regs
-        gold = set(art.get("provinces_mentioned") or []) | set(art.get("regencies_mentioned") or [])
-        tp += len(pred & gold)
-        fp += len(pred - gold)
-        fn += len(gold - pred)
-        if pred_prov != gold_prov or pred_reg != gold_reg or pred != gold:
-            errors.append(
-                {
-                    "id": art.get("id"),
-                    "primary": [pred_prov, pred_reg],
-                    "gold_primary": [gold_prov, gold_reg],
-                    "missing": sorted(gold - pred),
-                    "extra": sorted(pred - gold),
-                }
-            )
-    n = len(articles)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "articles": n,
-        "primary_province_accuracy": prov_ok / n if n else 0.0,
-        "primary_regency_accuracy": reg_ok / n if n else 0.0,
-        "mention_precision": precision,
-        "mention_recall": recall,
-        "mention_f1": f1,
-        "median_ms_per_article": statistics.median(times) * 1000 if times else 0.0,
-        "errors": errors,
-    }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval", action="store_true", help="evaluate on news-dev")
-    parser.add_argument("--shared", type=Path, default=Path(__file__).parents[1] / ".." / "shared")
-    parser.add_argument("--errors", action="store_true", help="also list the articles missed")
-    parser.add_argument("text", nargs="?", help="text to link (default: read stdin)")
-    args = parser.parse_args(argv)
-    if args.eval:
-        result = evaluate_regions(args.shared)
-        errors = result.pop("errors")
-        for key, value in result.items():
-            print(f"{key:28s} {value:.3f}" if isinstance(value, float) else f"{key:28s} {value}")
-        if args.errors:
-            for err in errors:
-                print(json.dumps(err, ensure_ascii=False))
-        return 0
-    text = args.text if args.text is not None else sys.stdin.read()
-    mentions, primary = link_regions(text)
-    print(
-        json.dumps({"regions": mentions, "primary_region": primary}, ensure_ascii=False, indent=1)
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -37,6 +37,8 @@ from functools import lru_cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data" / "regions"
+# the nlp/data files the gazetteer reads (hashed into nlp.pipeline.PIPELINE_VERSION)
+READS = ("regions/aliases.tsv", "regions/towns.tsv", "regions/ambiguous.tsv")
 
 LEVELS = {1: "province", 2: "regency", 3: "district", 4: "village"}
 _KEY_DROP = re.compile(r"[^0-9a-z]+")

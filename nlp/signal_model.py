@@ -54,6 +54,9 @@ for _ext in ("rule_topics", "rule_escalation"):
         Doc.set_extension(_ext, default=None)
 
 
+READS: tuple[str, ...] = ()  # its artifact is hashed via nlp.pipeline.MODEL_FILES
+
+
 def topic_codes() -> tuple[str, ...]:
     """The taxonomy's topic codes, in a fixed order (the rule engine's list)."""
     codes = getattr(sig, "TOPIC_CODES", None)

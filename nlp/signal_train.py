@@ -33,7 +33,6 @@ from nlp import signal_model as sm
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_PATH = REPO_ROOT / "models" / "signals" / "config.toml"
 DEMO_GOLD = Path(__file__).parent / "data" / "eval" / "demo_gold.jsonl"
-DEMO_ARTICLES = REPO_ROOT / "crawler" / "demosite" / "articles.toml"
 DEMO_STORIES = Path(__file__).parent / "data" / "eval" / "demo_stories.toml"
 
 
@@ -88,10 +87,11 @@ def load_jsonl_examples(path: Path, source: str) -> list[Example]:
 
 
 def load_demo_examples(
-    gold: Path = DEMO_GOLD, articles: Path = DEMO_ARTICLES, stories: Path = DEMO_STORIES
+    articles: Path, gold: Path = DEMO_GOLD, stories: Path = DEMO_STORIES
 ) -> list[Example]:
-    """The project's own 40 demo articles with their hand labels (demo_gold.jsonl)."""
-    from nlp.signals import demo_texts
+    """The project's own 40 demo articles (the demo site's articles.toml, passed by the
+    caller: nlp reads no crawler file) with their hand labels (demo_gold.jsonl)."""
+    from nlp.evaluate import demo_texts
 
     texts = demo_texts(articles)
     story_of: dict[str, str] = {}
@@ -110,12 +110,17 @@ def load_demo_examples(
     return out
 
 
-def training_examples(shared: Path, corrections: Path | None = None) -> list[Example]:
-    """news-train + the demo gold (+ analysts' corrections in news-dev format)."""
+def training_examples(
+    shared: Path, corrections: Path | None = None, demo_articles: Path | None = None
+) -> list[Example]:
+    """news-train + the demo gold when ``demo_articles`` is given (+ analysts' corrections
+    in news-dev format)."""
     path = shared / "data" / "news-train" / "articles.jsonl"
     if not path.exists():
         raise TrainingDataError(f"no news-train at {path}")
-    examples = load_jsonl_examples(path, "news-train") + load_demo_examples()
+    examples = load_jsonl_examples(path, "news-train")
+    if demo_articles is not None:
+        examples += load_demo_examples(Path(demo_articles))
     if corrections:
         examples += load_jsonl_examples(Path(corrections), "corrections")
     return examples
@@ -387,11 +392,12 @@ def train(
     corrections: Path | None = None,
     recipe_path: Path = CONFIG_PATH,
     echo: Any = print,
+    demo_articles: Path | None = None,
 ) -> dict[str, Any]:
     """Cross-validate the recipe, train on all the data, write the artifact and report."""
     t0 = time.perf_counter()
     recipe = load_recipe(recipe_path)
-    examples = training_examples(shared, corrections)
+    examples = training_examples(shared, corrections, demo_articles)
     echo(f"signals: {len(examples)} training articles in {len({e.group for e in examples})} groups")
     nlp, disable = rules_nlp()
     feats, rules = featurize(examples, nlp)

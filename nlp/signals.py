@@ -7,208 +7,38 @@ most of the work is: a cue that is negated ("tidak ada korban jiwa"), denied ("m
 bentrok"), recounted history ("kerusuhan 1999", "beberapa tahun silam") or preventive
 ("antisipasi bentrok") must not raise today's level.
 
-Use it either as spaCy components ('suar_signals', or 'suar_topics' / 'suar_escalation' /
-'suar_magnitudes') that fill doc._.topics, doc._.escalation, doc._.magnitudes and
-doc._.magnitude_evidence, or through the plain function `extract_signals(text)`.
-`python -m nlp.signals --eval` scores it on ../shared/data/news-dev.
+Use it either as the spaCy component 'suar_signals', which fills doc._.topics,
+doc._.escalation, doc._.magnitudes and doc._.magnitude_evidence, or through the plain
+function `extract_signals(text)`. Scored by `suar eval` (nlp/evaluate.py: news-dev, and the
+demo articles with `suar eval --component demo-signals`); timed by bench/signals.py.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import statistics
-import time
 import tomllib
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp import magnitudes as mag
-from nlp.morph import NumSpan, Tok, parse_numbers, stem, tokenize
+from nlp.cues import Cue, CueMatcher, Hit, Sentence
+from nlp.morph import Tok, parse_numbers, tokenize
+from nlp.taxonomy import topic_codes
 
 DATA_DIR = Path(__file__).parent / "data" / "signals"
-TOPIC_CODES = (
-    "election.preparedness", "election.money_politics", "election.neutrality",
-    "election.disinformation", "election.administration", "election.dispute",
-    "election.violence", "conflict.protest", "conflict.riot", "conflict.communal",
-    "conflict.identity", "conflict.land_resource", "conflict.armed", "conflict.terrorism",
-    "conflict.vigilantism", "security.force",
-)  # fmt: skip
+# the nlp/data files this component reads (hashed into nlp.pipeline.PIPELINE_VERSION)
+READS = tuple(
+    f"signals/{n}" for n in ("context.toml", "topics.toml", "escalation.toml", "magnitudes.toml")
+)
+TOPIC_CODES = topic_codes()  # the taxonomy, from topics.toml (nlp/taxonomy.py)
 MAGNITUDE_FIELDS = ("killed", "injured", "arrested", "crowd")
-_GAP_MAX = 2
 _COORD = frozenset({"dan", "serta", "lalu", "kemudian", "sehingga", "hingga", "lantas"})
 _VERB_PREFIXES = ("me", "di", "ber", "ter")
 _PUNCT_BREAKS = {".", ";", ":", "!", "?"}
-
-
-# --------------------------------------------------------------------------- cue matching
-@dataclass(frozen=True, slots=True)
-class Cue:
-    """One compiled cue phrase and what it signals (`kind` + `payload`)."""
-
-    text: str
-    items: tuple[tuple[str, str], ...]
-    kind: str
-    payload: Any
-
-
-@dataclass(slots=True)
-class Hit:
-    """A cue found in a sentence: token span [i, j) and char span [start, end)."""
-
-    cue: Cue
-    sent: int
-    i: int
-    j: int
-    start: int
-    end: int
-    negated: bool = False
-    zero: bool = False  # explicit "tidak ada ..." (a stated zero)
-    hypothetical: bool = False
-
-
-@dataclass(slots=True)
-class Sentence:
-    """A sentence (or headline/line) with its tokens, numbers and context flags."""
-
-    start: int
-    end: int
-    text: str
-    toks: list[Tok]
-    nums: dict[int, NumSpan]
-    is_title: bool = False
-    history: bool = False  # recounts the past: ignored for topics, level and magnitudes
-    tally: bool = False  # a count over a period: ignored for level and magnitudes
-    denial: bool = False
-    election: bool = False
-    hits: list[Hit] = field(default_factory=list)
-
-    @property
-    def background(self) -> bool:
-        return self.history or self.tally
-
-
-def _compile_item(word: str, classes: dict[str, tuple[frozenset[str], frozenset[str]]]):
-    if word == "~":
-        return ("gap", "")
-    if word.startswith("<") and word.endswith(">"):
-        name = word[1:-1]
-        if name in ("num", "qty"):
-            return (name, "")
-        if name not in classes:
-            raise ValueError(f"unknown word class {word}")
-        return ("class", name)
-    if word.startswith("^"):
-        return ("case", word[1:])
-    if word.startswith("="):
-        return ("surf", word[1:])
-    return ("stem", stem(word))
-
-
-def _split_words(cue: str) -> list[str]:
-    words = [w if w.startswith("^") else w.lower() for w in cue.split()]
-    # a leading "=" applies to every word of the phrase ("=gas air mata")
-    if words and words[0].startswith("=") and len(words[0]) > 1:
-        words = [words[0]] + [
-            w if w.startswith(("=", "<")) or w == "~" else "=" + w for w in words[1:]
-        ]
-    return words
-
-
-class CueMatcher:
-    """Finds many cue phrases in one pass over a sentence's tokens (dictionary on 1st item)."""
-
-    def __init__(self, classes: dict[str, list[str]]):
-        self.classes: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        for name, words in classes.items():
-            surf = frozenset(w[1:] for w in words if w.startswith("="))
-            stems = frozenset(stem(w) for w in words if not w.startswith("="))
-            self.classes[name] = (surf, stems)
-        self._index: dict[str, list[Cue]] = {}
-        self._wild_num: list[Cue] = []  # cues starting with <num>/<qty>
-        self._wild_class: dict[str, list[Cue]] = {}  # cues starting with a word class
-
-    def add(self, text: str, kind: str, payload: Any) -> None:
-        items = tuple(_compile_item(w, self.classes) for w in _split_words(text))
-        if not items or items[0][0] == "gap":
-            raise ValueError(f"bad cue {text!r}")
-        cue = Cue(text, items, kind, payload)
-        first_kind, first_val = items[0]
-        if first_kind in ("surf", "stem"):
-            self._index.setdefault(f"{first_kind}:{first_val}", []).append(cue)
-        elif first_kind == "case":
-            self._index.setdefault(f"surf:{first_val.lower()}", []).append(cue)
-        elif first_kind == "class":
-            self._wild_class.setdefault(first_val, []).append(cue)
-        else:
-            self._wild_num.append(cue)
-
-    def in_class(self, name: str, tok: Tok) -> bool:
-        surf, stems = self.classes[name]
-        return tok.lower in surf or tok.stem in stems or tok.lower in stems
-
-    def _item_ok(self, item: tuple[str, str], tok: Tok) -> bool:
-        kind, val = item
-        if kind == "surf":
-            return tok.lower == val
-        if kind == "stem":
-            return tok.stem == val or tok.lower == val
-        if kind == "case":
-            return tok.text == val
-        return self.in_class(val, tok)
-
-    def _match(self, items, k: int, toks: list[Tok], i: int, nums: dict[int, NumSpan]) -> int:
-        if k == len(items):
-            return i
-        kind = items[k][0]
-        if kind == "gap":
-            for skip in range(_GAP_MAX + 1):
-                if skip and (
-                    i + skip - 1 >= len(toks) or not toks[i + skip - 1].lower[0].isalnum()
-                ):
-                    break
-                r = self._match(items, k + 1, toks, i + skip, nums)
-                if r >= 0:
-                    return r
-            return -1
-        if i >= len(toks):
-            return -1
-        if kind in ("num", "qty"):
-            span = nums.get(i)
-            if span is None or (kind == "num" and span.value is None):
-                return -1
-            return self._match(items, k + 1, toks, span.end, nums)
-        if self._item_ok(items[k], toks[i]):
-            return self._match(items, k + 1, toks, i + 1, nums)
-        return -1
-
-    def find(self, toks: list[Tok], nums: dict[int, NumSpan]) -> list[tuple[Cue, int, int]]:
-        """All (cue, start_tok, end_tok) matches; every cue is tried at every token."""
-        out = []
-        index = self._index
-        empty: list[Cue] = []
-        for i, tok in enumerate(toks):
-            cands = [
-                *index.get("surf:" + tok.lower, empty),
-                *index.get("stem:" + tok.stem, empty),
-                *(index.get("stem:" + tok.lower, empty) if tok.lower != tok.stem else empty),
-            ]
-            if i in nums:
-                cands.extend(self._wild_num)
-            for name, cues in self._wild_class.items():
-                if self.in_class(name, tok):
-                    cands.extend(cues)
-            for cue in cands:
-                j = self._match(cue.items, 0, toks, i, nums)
-                if j > i:
-                    out.append((cue, i, j))
-        return out
 
 
 # --------------------------------------------------------------------------- engine
@@ -229,9 +59,6 @@ class SignalEngine:
         m = CueMatcher(self.ctx["classes"])
         self.matcher = m
         self.topics: dict[str, dict] = self.topic_cfg["topics"]
-        unknown = set(self.topics) - set(TOPIC_CODES)
-        if unknown:
-            raise ValueError(f"topics.toml has codes outside the taxonomy: {unknown}")
         for code, spec in self.topics.items():
             for gname, g in spec["groups"].items():
                 for cue in g["cues"]:
@@ -505,7 +332,7 @@ class SignalEngine:
                 code, gname = h.cue.payload
                 spec = self.topics[code]
                 group = spec["groups"][gname]
-                if code != "election.disinformation" and (s.denial or fact_check):
+                if (s.denial or fact_check) and not spec.get("denial_ok", False):
                     continue
                 if h.hypothetical and not spec.get("hypothetical_ok", False):
                     continue
@@ -720,16 +547,9 @@ def get_engine(data_dir: str | None = None) -> SignalEngine:
 
 @lru_cache(maxsize=1)
 def _sentence_nlp() -> Language:
-    try:
-        from nlp.text import make_base_nlp  # type: ignore[attr-defined]
+    from nlp.text import make_base_nlp
 
-        return make_base_nlp()
-    except Exception:  # nlp.text not there yet (or broken): spaCy's rule-based splitter
-        import spacy
-
-        nlp = spacy.blank("id")
-        nlp.add_pipe("sentencizer")
-        return nlp
+    return make_base_nlp()
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -747,22 +567,6 @@ def extract_signals(text: str, title: str | None = None) -> dict:
     if title:
         text = f"{title}\n{text}"
     return get_engine().analyze(text, sentence_spans(text))
-
-
-def extract_topics(text: str) -> list[dict]:
-    """Topic list as in doc._.topics."""
-    return extract_signals(text)["topics"]
-
-
-def extract_escalation(text: str) -> dict:
-    """Escalation as in doc._.escalation."""
-    return extract_signals(text)["escalation"]
-
-
-def extract_magnitudes(text: str) -> tuple[dict, dict]:
-    """(magnitudes, magnitude_evidence) as in doc._.magnitudes / doc._.magnitude_evidence."""
-    res = extract_signals(text)
-    return res["magnitudes"], res["magnitude_evidence"]
 
 
 # --------------------------------------------------------------------------- spaCy
@@ -812,212 +616,3 @@ _CFG = {"data_dir": None}
 def make_signals(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
     """All of topics, escalation and magnitudes."""
     return SignalsComponent(("topics", "escalation", "magnitudes"), data_dir)
-
-
-@Language.factory("suar_topics", default_config=_CFG)
-def make_topics(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
-    return SignalsComponent(("topics",), data_dir)
-
-
-@Language.factory("suar_escalation", default_config=_CFG)
-def make_escalation(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
-    return SignalsComponent(("escalation",), data_dir)
-
-
-@Language.factory("suar_magnitudes", default_config=_CFG)
-def make_magnitudes(nlp: Language, name: str, data_dir: str | None) -> SignalsComponent:
-    return SignalsComponent(("magnitudes",), data_dir)
-
-
-# --------------------------------------------------------------------------- evaluation
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
-
-
-def evaluate_signals(shared_dir: Path, verbose: bool = False) -> dict:
-    """Score topics, escalation and magnitudes on news-dev (text = title + newline + text)."""
-    path = Path(shared_dir) / "data" / "news-dev" / "articles.jsonl"
-    arts = [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
-    return _score(arts, verbose)
-
-
-DEMO_GOLD = Path(__file__).parent / "data" / "eval" / "demo_gold.jsonl"
-DEMO_ARTICLES = Path(__file__).resolve().parents[1] / "crawler" / "demosite" / "articles.toml"
-
-
-def demo_texts(articles_toml: Path = DEMO_ARTICLES) -> dict[tuple[str, str], str]:
-    """(outlet, slug) -> "title\nDATELINE - paragraph...\n..." as the demo site renders it."""
-    with open(articles_toml, "rb") as fh:
-        arts = tomllib.load(fh)["article"]
-    out = {}
-    for a in arts:
-        paras = list(a["paragraphs"])
-        if a.get("dateline") and paras:
-            paras[0] = f"{a['dateline'].upper()} - {paras[0]}"
-        out[(a["outlet"], a["slug"])] = a["title"] + "\n" + "\n".join(paras)
-    return out
-
-
-def score_demo(
-    gold_path: Path = DEMO_GOLD, articles_toml: Path = DEMO_ARTICLES, verbose: bool = False
-) -> dict:
-    """Score the signals on the project's own demo articles (hand labels in demo_gold.jsonl).
-
-    A second, independently written dev set: the news-dev rules must also hold on text
-    they were not tuned on. Same metrics as `evaluate_signals`."""
-    texts = demo_texts(articles_toml)
-    golds = [json.loads(ln) for ln in Path(gold_path).read_text("utf-8").splitlines() if ln]
-    arts = []
-    for g in golds:
-        title, _, body = texts[(g["outlet"], g["slug"])].partition("\n")
-        arts.append({**g, "id": g["slug"], "title": title, "text": body})
-    return _score(arts, verbose)
-
-
-def _score(arts: list[dict], verbose: bool) -> dict:
-    per = {c: [0, 0, 0] for c in TOPIC_CODES}
-    rel_ok = esc_ok = esc_near = 0
-    mag_ok = dict.fromkeys(MAGNITUDE_FIELDS, 0)
-    errors = []
-    for a in arts:
-        res = extract_signals(a["text"], title=a["title"])
-        pred = {t["code"] for t in res["topics"]}
-        gold = set(a["topics"])
-        for c in TOPIC_CODES:
-            per[c][0] += c in pred and c in gold
-            per[c][1] += c in pred and c not in gold
-            per[c][2] += c in gold and c not in pred
-        rel_ok += bool(pred) == bool(gold)
-        lvl = res["escalation"]["level"]
-        esc_ok += lvl == a["escalation"]
-        esc_near += abs(lvl - a["escalation"]) <= 1
-        bad = []
-        for f in MAGNITUDE_FIELDS:
-            if res["magnitudes"][f] == a[f]:
-                mag_ok[f] += 1
-            else:
-                bad.append(f"{f} {res['magnitudes'][f]}!={a[f]}")
-        if pred != gold or lvl != a["escalation"] or bad:
-            errors.append(
-                f"{a['id']}: topics +{sorted(pred - gold)} -{sorted(gold - pred)} "
-                f"esc {lvl}/{a['escalation']} {'; '.join(bad)}"
-                + (
-                    f"\n    esc evidence: {res['escalation']['evidence']}"
-                    if verbose and lvl != a["escalation"]
-                    else ""
-                )
-            )
-    tp = sum(v[0] for v in per.values())
-    fp = sum(v[1] for v in per.values())
-    fn = sum(v[2] for v in per.values())
-    used = [c for c, v in per.items() if sum(v)]
-    n = len(arts)
-    return {
-        "articles": n,
-        "topic_micro_f1": round(_f1(tp, fp, fn), 3),
-        "topic_macro_f1": round(statistics.mean(_f1(*per[c]) for c in used), 3) if used else 1.0,
-        "relevance_accuracy": round(rel_ok / n, 3),
-        "escalation_exact": round(esc_ok / n, 3),
-        "escalation_within_one": round(esc_near / n, 3),
-        **{f"{f}_exact": round(mag_ok[f] / n, 3) for f in MAGNITUDE_FIELDS},
-        "errors": errors,
-    }
-
-
-def benchmark(n_docs: int = 200, words: int = 400) -> dict:
-    """Median CPU ms/article of the signal component on generated ~400-word articles, and
-    docs/s of a blank pipeline (sentencizer + suar_signals) over them."""
-    import random
-
-    import spacy
-
-    rng = random.Random(7)
-    # mostly everyday words with a share of conflict cues, numbers and dates, as in news
-    plain = re.findall(
-        r"\S+",
-        "yang dan di ke dari untuk dengan pada itu ini dalam tidak akan sudah juga karena oleh "
-        "para bupati gubernur pemerintah daerah kabupaten kota warga masyarakat program jalan "
-        "pembangunan ekonomi sekolah rumah sakit pasar harga beras petani nelayan kegiatan "
-        "menyampaikan mengatakan menurut kepala dinas kantor desa kecamatan provinsi tahun "
-        "anggaran bantuan sosial pelayanan kesehatan pendidikan wisata festival budaya Senin "
-        "Selasa Rabu (1/9/2025) sekitar orang banyak baru besar kecil pertama kedua",
-    )
-    cues = re.findall(
-        r"\S+",
-        "massa aksi unjuk rasa berakhir ricuh gedung DPRD 2.000 dua anggota terluka menangkap "
-        "tujuh pelaku bentrokan antarwarga tidak ada korban jiwa pemilu KPU Bawaslu "
-        "mengantisipasi potensi kerawanan pilkada ditembak mati kelompok bersenjata menewaskan "
-        "tiga warga pada 2019 lalu gas air mata",
-    )
-
-    def article() -> str:
-        sents = []
-        for _ in range(words // 16):
-            ws = [rng.choice(cues) if rng.random() < 0.15 else rng.choice(plain) for _ in range(16)]
-            sents.append(" ".join(ws).capitalize() + ".")
-        return "Judul berita tentang daerah\n" + " ".join(sents)
-
-    texts = [article() for _ in range(n_docs)]
-    base = _sentence_nlp()
-    nlp = spacy.blank("id")
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("suar_signals")
-    base_docs = list(base.pipe(texts[:20]))  # warm up tokeniser caches
-    del base_docs
-    times = []  # CPU time, so that other processes on a shared machine do not count
-    for doc in base.pipe(texts):
-        t0 = time.process_time()
-        nlp.get_pipe("suar_signals")(doc)
-        times.append((time.process_time() - t0) * 1000)
-    t0 = time.perf_counter()
-    list(nlp.pipe(texts))
-    total = time.perf_counter() - t0
-    return {
-        "docs": n_docs,
-        "words_per_doc": words,
-        "component_median_ms": round(statistics.median(times), 2),
-        "component_p90_ms": round(sorted(times)[int(0.9 * len(times))], 2),
-        "pipeline_docs_per_s": round(n_docs / total, 1),
-    }
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--eval", action="store_true", help="score on news-dev")
-    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[1] / ".." / "shared"))
-    ap.add_argument("--eval-demo", action="store_true", help="score on nlp/data/eval/demo_gold")
-    ap.add_argument("--errors", action="store_true", help="print per-article errors")
-    ap.add_argument("--bench", action="store_true", help="time the component on generated text")
-    ap.add_argument("--text", help="analyse a text file and print the signals as JSON")
-    args = ap.parse_args(argv)
-    if args.text:
-        print(
-            json.dumps(
-                extract_signals(Path(args.text).read_text(encoding="utf-8")),
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-    if args.eval:
-        res = evaluate_signals(Path(args.shared), verbose=args.errors)
-        errors = res.pop("errors")
-        for k, v in res.items():
-            print(f"{k:24s} {v}")
-        if args.errors:
-            print("\n".join(errors))
-    if args.eval_demo:
-        res = score_demo(verbose=args.errors)
-        errors = res.pop("errors")
-        for k, v in res.items():
-            print(f"{k:24s} {v}")
-        if args.errors:
-            print("\n".join(errors))
-    if args.bench:
-        for k, v in benchmark().items():
-            print(f"{k:24s} {v}")
-
-
-if __name__ == "__main__":
-    main()

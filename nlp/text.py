@@ -31,6 +31,7 @@ from nlp.dateline import find_dateline
 from nlp.outlets import NO_OUTLETS, OutletLexicon
 
 DATA_DIR = Path(__file__).parent / "data" / "text"
+READS = ("text/abbreviations.toml", "text/titles.txt")  # hashed into PIPELINE_VERSION
 
 _FINAL_PUNCT = {".", "!", "?", "…", "...", "..", "!!", "??", "?!", "!?"}
 _CLOSERS = {"”", '"', "’", "'", ")", "]", "»"}

@@ -617,12 +617,46 @@ def annotate(file: Any, batch_size: int, workers: int | None) -> None:
 @click.option("--out", default="models/eval", show_default=True, help="Report directory.")
 @click.option("--skip-ner", is_flag=True, help="Skip the NER test-split section (slow).")
 @click.option("--errors", is_flag=True, help="Also print each news-dev article missed.")
-def eval_cmd(shared: str, out: str, skip_ner: bool, errors: bool) -> None:
+@click.option(
+    "--component",
+    type=click.Choice(["signals", "regions", "demo-signals"]),
+    help="Only score one component alone (news-dev, or the demo articles); no report.",
+)
+@click.pass_context
+def eval_cmd(
+    ctx: click.Context, shared: str, out: str, skip_ner: bool, errors: bool, component: str | None
+) -> None:
     """Score NER on the corpora's test splits and the whole stage on news-dev."""
-    from nlp.evaluate import run_eval
-    from pipeline.enrich import registry_nlp
+    from crawler.demosite.server import HERE as DEMO_SITE
+    from nlp import evaluate
+    from pipeline.embed import embed_settings
+    from pipeline.enrich import registry_lexicon, registry_nlp
 
-    report = run_eval(shared, out, ner=not skip_ner, nlp=registry_nlp())
+    demo_articles = DEMO_SITE / "articles.toml"  # the demo site's articles, scored as a dev set
+    if component:
+        if component == "demo-signals":
+            res = evaluate.score_demo_signals(demo_articles, verbose=errors)
+        elif component == "signals":
+            res = evaluate.evaluate_signals(evaluate.resolve_shared(shared), verbose=errors)
+        else:
+            res = evaluate.evaluate_regions(evaluate.resolve_shared(shared), registry_lexicon())
+        found = res.pop("errors")
+        for key, value in res.items():
+            click.echo(
+                f"{key:28s} {value:.3f}" if isinstance(value, float) else f"{key:28s} {value}"
+            )
+        if errors:
+            for err in found:
+                click.echo(err if isinstance(err, str) else json.dumps(err, ensure_ascii=False))
+        return
+    report = evaluate.run_eval(
+        shared,
+        out,
+        ner=not skip_ner,
+        demo_articles=demo_articles,
+        embed_settings=embed_settings(_config(ctx)),
+        nlp=registry_nlp(),
+    )
     click.echo(report["markdown"])
     if errors:
         for err in report["news_dev"].get("errors", []):
@@ -676,6 +710,7 @@ def models_train_signals(shared: str, out: str, corrections: str | None) -> None
     """Train the signal model (topics, level) on news-train + demo gold; grouped CV report."""
     from pathlib import Path
 
+    from crawler.demosite.server import HERE as DEMO_SITE
     from nlp.evaluate import resolve_shared
     from nlp.signal_train import TrainingDataError, report_markdown, train
 
@@ -685,6 +720,7 @@ def models_train_signals(shared: str, out: str, corrections: str | None) -> None
             Path(out),
             Path(corrections) if corrections else None,
             echo=lambda m: click.echo(m, err=True),
+            demo_articles=DEMO_SITE / "articles.toml",
         )
     except TrainingDataError as exc:
         click.echo(f"suar: {exc}", err=True)
@@ -702,13 +738,13 @@ def models_prepare(ctx: click.Context, force: bool) -> None:
     from nlp.embeddings import (
         DEFAULT_MODEL,
         EmbeddingError,
-        EmbedSettings,
         prepare_default_model,
         read_model_id,
     )
+    from pipeline.embed import embed_settings
 
     cfg = _config(ctx)
-    settings = EmbedSettings.from_config(cfg)
+    settings = embed_settings(cfg)
     if settings.model != DEFAULT_MODEL:
         click.echo(
             f"suar: [embeddings] model = {settings.model!r} is not the offline default; "
@@ -717,7 +753,7 @@ def models_prepare(ctx: click.Context, force: bool) -> None:
         )
     click.echo(f"suar: preparing {DEFAULT_MODEL} in {settings.cache_path} ...", err=True)
     try:
-        path = prepare_default_model(cfg, force=force)
+        path = prepare_default_model(settings, force=force)
     except (ConvertError, EmbeddingError) as exc:
         _fail(str(exc))
     click.echo(
@@ -741,11 +777,11 @@ def embed(ctx: click.Context, limit: int | None, force: bool, status: bool) -> N
                 click.echo(json.dumps(row, default=str))
         return
     from nlp.e5convert import ConvertError
-    from nlp.embeddings import EmbeddingError, load_embedder
-    from pipeline.embed import run_embed
+    from nlp.embeddings import EmbeddingError
+    from pipeline.embed import configured_embedder, run_embed
 
     try:
-        embedder = load_embedder(cfg)
+        embedder = configured_embedder(cfg)
     except (ConvertError, EmbeddingError) as exc:
         _fail(str(exc))
     with _open_db(cfg) as con:

@@ -144,8 +144,12 @@ def load_labels(lang: str) -> dict[str, Any]:
     """The digest's labels in one language (pipeline/data/digest_labels.toml)."""
     if lang not in LANGUAGES:
         raise ValueError(f"digest language {lang!r} is not one of {', '.join(LANGUAGES)}")
+    from nlp.taxonomy import topic_names
+
     with LABELS_FILE.open("rb") as fh:
-        return tomllib.load(fh)[lang]
+        labels = tomllib.load(fh)[lang]
+    labels["topic_names"] = topic_names(lang)  # topic names live with the topics (nlp)
+    return labels
 
 
 @functools.cache

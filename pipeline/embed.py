@@ -19,10 +19,25 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from nlp.embeddings import Embedder, passage_text
+from nlp.embeddings import Embedder, EmbedSettings, load_embedder, passage_text
+from pipeline import db
+from pipeline.config import Config, load_config
 from pipeline.db import sql
 
 log = logging.getLogger(__name__)
+
+
+def embed_settings(cfg: Config | None = None) -> EmbedSettings:
+    """nlp's embedding settings from the [embeddings] section (environment overrides are
+    applied by load_config); the default configuration when ``cfg`` is None."""
+    cfg = cfg if cfg is not None else load_config()
+    return EmbedSettings.from_section(cfg.data.get("embeddings"))
+
+
+def configured_embedder(cfg: Config | None = None, *, prepare: bool = True) -> Embedder:
+    """The embedder the configuration names (``prepare``: build the offline default if
+    missing, ~30 s once)."""
+    return load_embedder(embed_settings(cfg), prepare=prepare)
 
 
 @dataclass
@@ -71,13 +86,8 @@ def write_vectors(
         "vectors": vectors.astype(np.float32).tolist(),
         "now": datetime.now(UTC),
     }
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         con.execute(sql("embed_upsert"), params)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def run_embed(
@@ -93,13 +103,8 @@ def run_embed(
     start = time.monotonic()
     model_id = embedder.model_id
     stats = EmbedStats(model=model_id, dim=embedder.dim)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(con):
         stats.removed = con.execute(sql("embed_stale"), {"model": model_id}).fetchone()[0]
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     ids = pending_ids(con, model_id, force=force)
     if limit is not None:
         ids = ids[: max(limit, 0)]

@@ -189,8 +189,8 @@ class NightlyContext:
 
     def embedder(self) -> Any:
         if self._embedder is None:
-            load_embedder = _require("nlp.embeddings", "load_embedder")
-            self._embedder = load_embedder(self.config)
+            configured_embedder = _require("pipeline.embed", "configured_embedder")
+            self._embedder = configured_embedder(self.config)
         return self._embedder
 
 

@@ -416,10 +416,10 @@ def load_embedder_if_useful(
     if not _embedding_models(con):
         return None, None
     try:
-        from nlp.embeddings import load_embedder
+        from pipeline.embed import configured_embedder
 
         # never build a model during a search (`suar models prepare` does that, ~30 s)
-        return load_embedder(cfg, prepare=False), None
+        return configured_embedder(cfg, prepare=False), None
     except Exception as exc:  # a missing model must not stop a keyword search
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return None, f"embedder not available ({first}); BM25 only"

@@ -21,15 +21,13 @@ from nlp import e5convert
 from nlp.embeddings import (
     DEFAULT_MODEL,
     EmbeddingError,
-    EmbedSettings,
     _hash_folder_weights,
-    load_embedder,
     passage_text,
     prepare_default_model,
 )
 from pipeline import db
 from pipeline.config import load_config
-from pipeline.embed import pending_ids, run_embed
+from pipeline.embed import configured_embedder, embed_settings, pending_ids, run_embed
 from pipeline.store import ArticleRecord, save_batch
 from tests.conftest import run_suar
 
@@ -58,12 +56,12 @@ def e5_cfg(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def e5_dir(e5_cfg) -> Path:
-    return prepare_default_model(e5_cfg)
+    return prepare_default_model(embed_settings(e5_cfg))
 
 
 @pytest.fixture(scope="session")
 def embedder(e5_cfg, e5_dir):
-    return load_embedder(e5_cfg, prepare=False)
+    return configured_embedder(e5_cfg, prepare=False)
 
 
 @pytest.fixture(scope="session")
@@ -139,7 +137,7 @@ def test_folder_is_a_standard_sentence_transformers_model(e5_dir: Path, embedder
 
 def test_prepare_is_reused_and_the_module_does_not_import_torch(e5_cfg, e5_dir: Path) -> None:
     mtime = (e5_dir / "model.safetensors").stat().st_mtime_ns
-    assert prepare_default_model(e5_cfg) == e5_dir
+    assert prepare_default_model(embed_settings(e5_cfg)) == e5_dir
     assert (e5_dir / "model.safetensors").stat().st_mtime_ns == mtime
     code = "import sys, nlp.embeddings, pipeline.embed; print('torch' in sys.modules)"
     out = subprocess.run(
@@ -242,7 +240,7 @@ def test_model_id_changes_with_weights_and_settings(tmp_path: Path, e5_cfg, e5_d
     assert _hash_folder_weights(folder) != first
     with pytest.raises(EmbeddingError, match="no model weights"):
         _hash_folder_weights(_empty(tmp_path))
-    short = load_embedder(
+    short = configured_embedder(
         load_config(
             environ={
                 "SUAR_EMBEDDINGS_CACHE_DIR": str(e5_dir.parent),
@@ -263,7 +261,7 @@ def test_any_sentence_transformers_folder_loads_with_its_own_id(tmp_path: Path, 
         if f.is_file() and f.name != e5convert.MANIFEST:
             (folder / f.relative_to(e5_dir)).parent.mkdir(parents=True, exist_ok=True)
             (folder / f.relative_to(e5_dir)).symlink_to(f)
-    other = load_embedder(load_config(environ={"SUAR_EMBEDDINGS_MODEL": str(folder)}))
+    other = configured_embedder(load_config(environ={"SUAR_EMBEDDINGS_MODEL": str(folder)}))
     assert other.model_id == f"my-e5-{_hash_folder_weights(folder)}"
     assert other.model_id != embedder.model_id
     v = other.encode_passages(SENTENCES[:2])
@@ -278,12 +276,12 @@ def _empty(tmp_path: Path) -> Path:
 
 def test_missing_model_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(EmbeddingError, match="not prepared"):
-        load_embedder(
+        configured_embedder(
             load_config(environ={"SUAR_EMBEDDINGS_CACHE_DIR": str(tmp_path)}), prepare=False
         )
     with pytest.raises(EmbeddingError, match="folder not found"):
-        load_embedder(load_config(environ={"SUAR_EMBEDDINGS_MODEL": str(tmp_path / "nope")}))
-    assert EmbedSettings.from_config(load_config(environ={})).model == DEFAULT_MODEL
+        configured_embedder(load_config(environ={"SUAR_EMBEDDINGS_MODEL": str(tmp_path / "nope")}))
+    assert embed_settings(load_config(environ={})).model == DEFAULT_MODEL
 
 
 # -- suar embed -------------------------------------------------------------------------------

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from nlp.pipeline import (
+    DATA_DIR,
     DEFAULT_CONFIG,
     REPO_ROOT,
+    PipelineError,
     _code_fingerprint,
     build_nlp,
+    content_hash,
+    declared_reads,
     get_nlp,
     pipeline_version,
     resolved_config,
@@ -125,3 +131,53 @@ def test_code_fingerprint_ignores_comments_and_docstrings(tmp_path: Path) -> Non
     assert _code_fingerprint(a) == _code_fingerprint(b)
     b.write_text("def f(x):\n    return x + 2\n")
     assert _code_fingerprint(a) != _code_fingerprint(b)
+
+
+def test_version_hashes_what_components_read_and_nothing_else(tmp_path: Path) -> None:
+    """Fixing an eval gold label, a README or the story weights must not re-enrich every
+    article; editing a lexicon a component reads must."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    before = content_hash(data)
+    assert before == content_hash(DATA_DIR)
+    reads = declared_reads()
+    assert "signals/topics.toml" in reads and "entities/institutions.tsv" in reads
+    for name in ("signals/README.md", "eval/demo_gold.jsonl", "stories/stories.toml"):
+        assert name not in reads
+        with open(data / name, "a", encoding="utf-8") as fh:
+            fh.write("\n# edited\n")
+        assert content_hash(data) == before, name
+    for name in ("signals/escalation.toml", "entities/not_person.txt"):
+        copy = tmp_path / name.replace("/", "_")
+        shutil.copytree(data, copy)
+        with open(copy / name, "a", encoding="utf-8") as fh:
+            fh.write("\n# edited\n")
+        assert content_hash(copy) != before, name
+
+
+def test_every_data_file_is_read_by_a_component_or_known_not_to_be() -> None:
+    """A new lexicon that no module declares would change results without a new version."""
+    not_component = {"README.md"}
+    not_component_dirs = {"eval", "stories"}  # evaluation gold; story clustering (not enrich)
+    reads = set(declared_reads())
+    for path in DATA_DIR.rglob("*"):
+        rel = path.relative_to(DATA_DIR).as_posix()
+        if path.is_dir() or path.name in not_component or rel.split("/")[0] in not_component_dirs:
+            continue
+        assert rel in reads, f"{rel}: declare it in its module's READS"
+
+
+def test_a_component_that_fails_to_import_stops_the_build(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "nlp.entities", None)  # import raises ImportError
+    with pytest.raises(PipelineError, match="nlp.entities failed to import"):
+        resolved_config()
+
+
+def test_an_unregistered_factory_stops_the_build(tmp_path: Path) -> None:
+    cfg = tmp_path / "pipeline.cfg"
+    cfg.write_text(
+        DEFAULT_CONFIG.read_text().replace('factory = "suar_actors"', 'factory = "suar_nope"'),
+        encoding="utf-8",
+    )
+    with pytest.raises(PipelineError, match="'suar_actors': factory 'suar_nope' is not registered"):
+        build_nlp(cfg)

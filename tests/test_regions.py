@@ -15,13 +15,12 @@ import pytest
 import spacy
 
 from crawler.registry import outlet_lexicon
+from nlp.evaluate import evaluate_regions, mention_codes
 from nlp.outlets import configure
 from nlp.regions import (
     build_gazetteer,
-    evaluate_regions,
     link_regions,
     load_regions,
-    mention_codes,
     outlet_province,
 )
 

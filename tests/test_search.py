@@ -281,11 +281,11 @@ def test_cli_search_builds_the_index_lazily_and_prints_json(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_semantic_finds_a_paraphrase_bm25_misses(corpus_db, tmp_path) -> None:
-    from nlp.embeddings import EmbeddingError, load_embedder
-    from pipeline.embed import run_embed
+    from nlp.embeddings import EmbeddingError
+    from pipeline.embed import configured_embedder, run_embed
 
     try:
-        embedder = load_embedder()
+        embedder = configured_embedder()
     except EmbeddingError as exc:  # pragma: no cover - the model is built from a pip package
         pytest.skip(f"embedding model unavailable: {exc}")
     path = tmp_path / "copy.duckdb"

@@ -14,18 +14,12 @@ import numpy as np
 import pytest
 
 from nlp.pipeline import get_nlp
+from nlp.stories import StoryArticle, annotated_article, assign, pairwise_scores
 from pipeline import db
 from pipeline.config import load_config
 from pipeline.enrich import run_enrich
 from pipeline.store import ArticleRecord, save_batch
-from pipeline.stories import (
-    StoryArticle,
-    annotated_article,
-    assign,
-    build_stories,
-    load_params,
-    pairwise_scores,
-)
+from pipeline.stories import build_stories, load_params
 from tests.conftest import REPO, run_suar
 
 WITA = timezone(timedelta(hours=8))
@@ -429,7 +423,7 @@ def test_eval_story_section_on_news_dev(shared_dir: Path, nlp) -> None:
     from nlp.evaluate import _committable, _stories_markdown, annotate_news_dev, story_section
 
     gold, pred, _ = annotate_news_dev(shared_dir, nlp)
-    st = story_section(gold, pred, nlp)
+    st = story_section(gold, pred, nlp, demo_articles=REPO / "crawler/demosite/articles.toml")
     for key in ("news_dev_text_only", "demo_text_only"):
         assert st[key]["pairs_gold"] > 0
         assert st[key]["f1"] >= 0.85, st[key]

@@ -1,0 +1,181 @@
+"""Cue matching shared by the signal rules (nlp/signals.py) and the magnitude rules
+(nlp/magnitudes.py): compiled cue phrases, the hits they make in a sentence and the
+analysed sentence itself. Its own module so that neither rule set imports the other.
+
+A cue is a phrase of items: a word (matched on surface or Sastrawi stem), "=word" (surface
+only), "^Word" (case-sensitive), "<class>" (a word class from context.toml), "<num>" /
+"<qty>" (a number / a quantity, nlp/morph.py) and "~" (up to two words skipped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlp.morph import NumSpan, Tok, stem
+
+_GAP_MAX = 2
+READS: tuple[str, ...] = ()  # no data file of its own (settings come from signals)
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One compiled cue phrase and what it signals (`kind` + `payload`)."""
+
+    text: str
+    items: tuple[tuple[str, str], ...]
+    kind: str
+    payload: Any
+
+
+@dataclass(slots=True)
+class Hit:
+    """A cue found in a sentence: token span [i, j) and char span [start, end)."""
+
+    cue: Cue
+    sent: int
+    i: int
+    j: int
+    start: int
+    end: int
+    negated: bool = False
+    zero: bool = False  # explicit "tidak ada ..." (a stated zero)
+    hypothetical: bool = False
+
+
+@dataclass(slots=True)
+class Sentence:
+    """A sentence (or headline/line) with its tokens, numbers and context flags."""
+
+    start: int
+    end: int
+    text: str
+    toks: list[Tok]
+    nums: dict[int, NumSpan]
+    is_title: bool = False
+    history: bool = False  # recounts the past: ignored for topics, level and magnitudes
+    tally: bool = False  # a count over a period: ignored for level and magnitudes
+    denial: bool = False
+    election: bool = False
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def background(self) -> bool:
+        return self.history or self.tally
+
+
+def _compile_item(word: str, classes: dict[str, tuple[frozenset[str], frozenset[str]]]):
+    if word == "~":
+        return ("gap", "")
+    if word.startswith("<") and word.endswith(">"):
+        name = word[1:-1]
+        if name in ("num", "qty"):
+            return (name, "")
+        if name not in classes:
+            raise ValueError(f"unknown word class {word}")
+        return ("class", name)
+    if word.startswith("^"):
+        return ("case", word[1:])
+    if word.startswith("="):
+        return ("surf", word[1:])
+    return ("stem", stem(word))
+
+
+def _split_words(cue: str) -> list[str]:
+    words = [w if w.startswith("^") else w.lower() for w in cue.split()]
+    # a leading "=" applies to every word of the phrase ("=gas air mata")
+    if words and words[0].startswith("=") and len(words[0]) > 1:
+        words = [words[0]] + [
+            w if w.startswith(("=", "<")) or w == "~" else "=" + w for w in words[1:]
+        ]
+    return words
+
+
+class CueMatcher:
+    """Finds many cue phrases in one pass over a sentence's tokens (dictionary on 1st item)."""
+
+    def __init__(self, classes: dict[str, list[str]]):
+        self.classes: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        for name, words in classes.items():
+            surf = frozenset(w[1:] for w in words if w.startswith("="))
+            stems = frozenset(stem(w) for w in words if not w.startswith("="))
+            self.classes[name] = (surf, stems)
+        self._index: dict[str, list[Cue]] = {}
+        self._wild_num: list[Cue] = []  # cues starting with <num>/<qty>
+        self._wild_class: dict[str, list[Cue]] = {}  # cues starting with a word class
+
+    def add(self, text: str, kind: str, payload: Any) -> None:
+        items = tuple(_compile_item(w, self.classes) for w in _split_words(text))
+        if not items or items[0][0] == "gap":
+            raise ValueError(f"bad cue {text!r}")
+        cue = Cue(text, items, kind, payload)
+        first_kind, first_val = items[0]
+        if first_kind in ("surf", "stem"):
+            self._index.setdefault(f"{first_kind}:{first_val}", []).append(cue)
+        elif first_kind == "case":
+            self._index.setdefault(f"surf:{first_val.lower()}", []).append(cue)
+        elif first_kind == "class":
+            self._wild_class.setdefault(first_val, []).append(cue)
+        else:
+            self._wild_num.append(cue)
+
+    def in_class(self, name: str, tok: Tok) -> bool:
+        surf, stems = self.classes[name]
+        return tok.lower in surf or tok.stem in stems or tok.lower in stems
+
+    def _item_ok(self, item: tuple[str, str], tok: Tok) -> bool:
+        kind, val = item
+        if kind == "surf":
+            return tok.lower == val
+        if kind == "stem":
+            return tok.stem == val or tok.lower == val
+        if kind == "case":
+            return tok.text == val
+        return self.in_class(val, tok)
+
+    def _match(self, items, k: int, toks: list[Tok], i: int, nums: dict[int, NumSpan]) -> int:
+        if k == len(items):
+            return i
+        kind = items[k][0]
+        if kind == "gap":
+            for skip in range(_GAP_MAX + 1):
+                if skip and (
+                    i + skip - 1 >= len(toks) or not toks[i + skip - 1].lower[0].isalnum()
+                ):
+                    break
+                r = self._match(items, k + 1, toks, i + skip, nums)
+                if r >= 0:
+                    return r
+            return -1
+        if i >= len(toks):
+            return -1
+        if kind in ("num", "qty"):
+            span = nums.get(i)
+            if span is None or (kind == "num" and span.value is None):
+                return -1
+            return self._match(items, k + 1, toks, span.end, nums)
+        if self._item_ok(items[k], toks[i]):
+            return self._match(items, k + 1, toks, i + 1, nums)
+        return -1
+
+    def find(self, toks: list[Tok], nums: dict[int, NumSpan]) -> list[tuple[Cue, int, int]]:
+        """All (cue, start_tok, end_tok) matches; every cue is tried at every token."""
+        out = []
+        index = self._index
+        empty: list[Cue] = []
+        for i, tok in enumerate(toks):
+            cands = [
+                *index.get("surf:" + tok.lower, empty),
+                *index.get("stem:" + tok.stem, empty),
+                *(index.get("stem:" + tok.lower, empty) if tok.lower != tok.stem else empty),
+            ]
+            if i in nums:
+                cands.extend(self._wild_num)
+            for name, cues in self._wild_class.items():
+                if self.in_class(name, tok):
+                    cands.extend(cues)
+            for cue in cands:
+                j = self._match(cue.items, 0, toks, i, nums)
+                if j > i:
+                    out.append((cue, i, j))
+        return out
