@@ -344,25 +344,21 @@ class SignalEngine:
                 rec = seen.setdefault(code, {}).setdefault(gname, [0, False, h, s])
                 rec[0] += 1
                 rec[1] = rec[1] or s.is_title
-        mass_ok = not any(c in seen for c in rules.get("mass_arrest_not_with", []))
-        if mass_ok and (magnitudes.get("arrested") or 0) >= rules["mass_arrest_min"]:
-            ev = mag_hits.get("arrested")
-            if ev:
-                seen.setdefault("security.force", {})["mass_arrest"] = [1, False, *ev]
-        protest_ctx = "conflict.protest" in seen or any(
-            g in seen.get("conflict.riot", {}) for g in ("clash_police",)
-        )
+        count_groups: dict[str, float] = {}  # "topic:group" -> weight, for count cues
+        for rule in rules.get("count_cue", []):
+            if any(c in seen for c in rule.get("not_with", [])):
+                continue
+            ev = mag_hits.get(rule["field"])
+            if (magnitudes.get(rule["field"]) or 0) >= rule["min"] and ev:
+                seen.setdefault(rule["topic"], {})[rule["group"]] = [1, False, *ev]
+                count_groups[f"{rule['topic']}:{rule['group']}"] = rule["weight"]
         scored: dict[str, tuple[float, float, Hit, Sentence]] = {}
         for code, groups in seen.items():
             spec = self.topics[code]
             score, core, best = 0.0, 0.0, None
             keep = 1.0
             for gname, (count, in_title, hit, sent) in groups.items():
-                w = (
-                    rules["mass_arrest_weight"]
-                    if gname == "mass_arrest"
-                    else spec["groups"][gname]["w"]
-                )
+                w = count_groups.get(f"{code}:{gname}") or spec["groups"][gname]["w"]
                 if in_title:
                     w = min(0.95, w * cfg["title_factor"])
                 core = max(core, w)
@@ -380,45 +376,60 @@ class SignalEngine:
             and v[1] >= cfg["core_weight"]
             and self._has_required_group(c, seen[c])
         }
-        riot = scored.get("conflict.riot")
-        if (
-            "conflict.protest" in chosen
-            and riot
-            and "conflict.riot" not in chosen
-            and riot[0] >= rules["riot_threshold_with_protest"]
-        ):
-            chosen["conflict.riot"] = riot
-        if "security.force" in chosen:
-            sf_groups = self.topics["security.force"]["groups"]
-            direct = [
-                g for g in seen["security.force"]
-                if g != "mass_arrest" and sf_groups[g].get("tag") != "contextual"
-            ]  # fmt: skip
-            others = [c for c in chosen if c != "security.force"]
-            contextual_ok = any(
-                c.startswith(tuple(rules["contextual_force_needs"])) for c in others
-            )
-            mass_ok = "mass_arrest" in seen["security.force"] and any(
-                c.startswith(tuple(rules["mass_arrest_needs"])) for c in others
-            )
-            if not (direct or contextual_ok or mass_ok):
-                del chosen["security.force"]
-        if rules["riot_replaces_protest"] and "conflict.riot" in chosen:
-            chosen.pop("conflict.protest", None)
-        if (
-            rules["communal_absorbs_riot_without_protest"]
-            and "conflict.communal" in chosen
-            and "conflict.riot" in chosen
-            and not protest_ctx
-        ):
-            del chosen["conflict.riot"]
-        if rules["disinformation_absorbs_identity"] and "election.disinformation" in chosen:
-            chosen.pop("conflict.identity", None)
+        for rule in rules.get("promote", []):
+            got = scored.get(rule["topic"])
+            if (
+                rule["when_chosen"] in chosen
+                and got
+                and rule["topic"] not in chosen
+                and got[0] >= rule["min_score"]
+            ):
+                chosen[rule["topic"]] = got
+        for rule in rules.get("needs_company", []):
+            code = rule["topic"]
+            if code in chosen and not self._has_company(
+                code, seen[code], chosen, count_groups, rule
+            ):
+                del chosen[code]
+        for rule in rules.get("absorb", []):
+            if rule["winner"] not in chosen or rule["loser"] not in chosen:
+                continue
+            if any(c in seen for c in rule.get("unless_seen", [])):
+                continue
+            if any(
+                g in seen.get(t, {})
+                for t, g in (x.split(":", 1) for x in rule.get("unless_groups", []))
+            ):
+                continue
+            del chosen[rule["loser"]]
         out = []
         for code, (score, _core, hit, sent) in chosen.items():
             out.append({"code": code, "score": round(score, 3), "evidence": _evidence(hit, sent)})
         out.sort(key=lambda d: (-d["score"], d["code"]))
         return out
+
+    def _has_company(
+        self, code: str, groups: dict, chosen: dict, count_groups: dict, rule: dict
+    ) -> bool:
+        """A topic that needs company (rules.needs_company): kept when a group of its own
+        counts directly, or its contextual / count-cue groups have the company they need."""
+        spec_groups = self.topics[code]["groups"]
+        others = [c for c in chosen if c != code]
+        direct = contextual = counted = False
+        for g in groups:
+            if f"{code}:{g}" in count_groups:
+                counted = True
+            elif spec_groups[g].get("tag") == "contextual":
+                contextual = True
+            else:
+                direct = True
+        with_ctx = contextual and any(
+            c.startswith(tuple(rule.get("contextual_needs", []))) for c in others
+        )
+        with_count = counted and any(
+            c.startswith(tuple(rule.get("count_cue_needs", []))) for c in others
+        )
+        return direct or with_ctx or with_count
 
     def _has_required_group(self, code: str, groups: dict) -> bool:
         """Topics listing `requires_any` need one of those groups (a clash word for communal:

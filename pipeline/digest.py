@@ -340,6 +340,12 @@ def present(data: dict[str, Any], labels: dict[str, Any], options: DigestOptions
                 name=region_name(h["region_code"], h["region_name"]),
                 province=region_name(h["province_code"], None),
                 level_name=level_names[h["max_level"] or 0],
+                level_badge=h["max_level"] or 0,
+                killed_text=h["killed"] or "",
+                injured_text=h["injured"] or "",
+                place_note=region_name(h["province_code"], None)
+                if h["region_level"] == "regency"
+                else labels["region_levels"]["province"],
                 baseline_text=_num(h["baseline"] or 0, lang),
                 score_text=_num(h["score"] or 0, lang, 2),
                 why=_reason(h, labels, lang),
@@ -440,15 +446,19 @@ def present(data: dict[str, Any], labels: dict[str, Any], options: DigestOptions
         # how unusual, in Poisson standard deviations (as v_hotspots' rise): +8 on a usual 100
         # is noise, +3 on a usual 0.5 is not
         rise = change / math.sqrt(t["baseline"] + 1)
+        rising = rise >= 1.0 and change >= 1
+        change_text = ("+" if change >= 0 else "") + _num(change, lang)
         topics.append(
             dict(
                 t,
                 name=topic_name.get(t["topic"], t["topic"]),
                 baseline_text=_num(t["baseline"], lang),
                 change=change,
-                change_text=("+" if change >= 0 else "") + _num(change, lang),
+                change_text=change_text,
+                change_cell=("▲ " if rising else "") + change_text,
                 rise=round(rise, 2),
-                rising=rise >= 1.0 and change >= 1,
+                rising=rising,
+                rising_cls="rising" if rising else "",
             )
         )
     topics.sort(key=lambda t: (-t["rise"], -t["this_week"], t["topic"]))
@@ -489,6 +499,7 @@ def present(data: dict[str, Any], labels: dict[str, Any], options: DigestOptions
             **{k: _num(v, lang) for k, v in summ.items()},
         ),
         "weeks": options.weeks,
+        "tables": load_tables(COLUMNS_FILE),
         "hotspots": hotspots,
         "grid_svg": grid_svg,
         "grid_rows": grid_rows,
@@ -526,6 +537,7 @@ def _environment(markdown: bool):
         undefined=jinja2.StrictUndefined,
     )
     env.filters["md"] = _md_escape
+    env.globals["cell_class"] = _cell_class
     env.filters["md_url"] = _md_url
     env.tests["web_url"] = is_web_url
     return env
@@ -557,39 +569,55 @@ def _md_url(value: str) -> str:
     return quote(value.strip(), safe="/:?#[]@!$&'()*+,;=%-._~")
 
 
-CSV_SECTIONS = {
-    "hotspots": [
-        "rank", "region_code", "name", "region_level", "province_code", "stories", "baseline",
-        "max_level", "killed", "injured", "score", "reason",
-    ],
-    "stories": [
-        "story_id", "title", "region_code", "region", "level", "topics", "n_articles",
-        "n_outlets", "outlets", "killed", "injured", "arrested", "crowd", "first_seen",
-        "representative_url",
-    ],
-    "topics": ["topic", "name", "this_week", "baseline", "rise", "rising", "max_level"],
-    "new_actors": [
-        "actor", "actor_class", "stories", "articles", "max_level", "first_seen_ever",
-    ],
-    "coverage": [
-        "outlet", "name", "registered", "status", "runs", "fetched", "new", "failed",
-        "usual_new", "articles", "stories", "last_article", "last_error",
-    ],
-}  # fmt: skip
+COLUMNS_FILE = DATA_DIR / "digest_columns.toml"
+
+
+def load_tables(path: Path = COLUMNS_FILE) -> dict[str, dict[str, Any]]:
+    """The digest's table declarations (data/digest_columns.toml): one entry per column
+    drives the HTML table, the Markdown table and the CSV, so they cannot drift apart."""
+    with open(path, "rb") as fh:
+        tables = tomllib.load(fh)
+    col_defaults = {"show": None, "badge": None, "note": None, "strong": False, "num": False}
+    for name, table in tables.items():
+        for key in ("css", "row_class", "row_data"):
+            table.setdefault(key, "")
+        table.setdefault("column", [])
+        for col in table["column"]:
+            if "label" not in col:
+                raise ValueError(f"{path}: a column of {name!r} has no label")
+            for key, value in col_defaults.items():
+                col.setdefault(key, value)
+            col.setdefault("cls", "")
+            col.setdefault("csv", [])
+        table["csv_fields"] = [f for c in table["column"] for f in c["csv"]] + list(
+            table.get("csv_extra", [])
+        )
+        if not table["csv_fields"]:
+            raise ValueError(f"{path}: section {name!r} writes no CSV field")
+    return tables
+
+
+def _cell_class(col: dict[str, Any], row: dict[str, Any]) -> str:
+    """The HTML cell's classes: ``num`` for numbers plus the declared ``cls`` (formatted
+    with the row's fields)."""
+    parts = ["num"] if col.get("num") else []
+    if col.get("cls"):
+        parts.append(col["cls"].format(**row))
+    return " ".join(p for p in parts if p)
 
 
 def _write_csvs(out: Path, view: dict[str, Any]) -> dict[str, Path]:
     paths = {}
-    for section, cols in CSV_SECTIONS.items():
+    for section, table in view["tables"].items():
         path = out / f"{section}.csv"
         with path.open("w", encoding="utf-8", newline="") as fh:
             writer = csvsafe.Writer(fh)
-            writer.writerow(cols)
+            writer.writerow(table["csv_fields"])
             for row in view[section]:
                 writer.writerow(
                     [
                         "|".join(map(str, v)) if isinstance(v, list) else v
-                        for v in (row.get(c) for c in cols)
+                        for v in (row.get(c) for c in table["csv_fields"])
                     ]
                 )
         paths[section] = path

@@ -546,3 +546,46 @@ def test_coverage_of_a_week_crawled_later_follows_publication_dates(tmp_path: Pa
     blind = md.split("Blind spots this week", 1)[1][:400]
     assert "Jubi" in blind and "Niaga" not in blind
     assert "local server" not in md  # its links are the outlets' own
+
+
+def test_a_digest_column_is_one_declaration(digest_db, tmp_path: Path, monkeypatch) -> None:
+    """One entry in digest_columns.toml adds the column to the HTML table, the Markdown table
+    and the CSV together (issue 14: a digest column is one declaration plus its SQL)."""
+    import duckdb
+
+    from pipeline import digest
+
+    db_path, _ = digest_db
+    declared = digest.COLUMNS_FILE.read_text(encoding="utf-8")
+    extra = (
+        '\n[[coverage.column]]\nlabel = "outlets"\nshow = "outlet"\nnote = "status"\n'
+        'csv = ["status_name"]\n'
+    )
+    # a column placed right after [coverage]'s last declared one, before [stories]
+    copy = tmp_path / "columns.toml"
+    copy.write_text(declared.replace("# The top stories are cards", extra + "\n# The top"))
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        before = digest.write_digest(con, tmp_path / "a", week=WEEK)
+        monkeypatch.setattr(digest, "COLUMNS_FILE", copy)
+        after = digest.write_digest(con, tmp_path / "b", week=WEEK)
+    finally:
+        con.close()
+
+    def html_headers(path: Path) -> list[str]:
+        table = re.search(r'<table class="coverage">(.*?)</thead>', path.read_text(), re.S)
+        return re.findall(r"<th[^>]*>(.*?)</th>", table.group(1))
+
+    def md_header(path: Path) -> list[str]:
+        text = path.read_text()
+        line = next(ln for ln in text.splitlines() if ln.startswith("| Outlet |"))
+        return [c.strip() for c in line.strip("|").split("|")]
+
+    assert html_headers(after.html) == [*html_headers(before.html), "Outlets"]
+    assert md_header(after.markdown) == [*md_header(before.markdown), "Outlets"]
+    rows_b = _csv(after.csv["coverage"])
+    assert list(rows_b[0]) == [*_csv(before.csv["coverage"])[0], "status_name"]
+    # the new cell shows the declared field with its note, in both page formats
+    html = after.html.read_text()
+    assert 'data-outlet="niaga_asia"' in html and '<span class="note">ok</span>' in html
+    assert "| niaga\\_asia (ok) |" in after.markdown.read_text()

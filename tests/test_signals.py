@@ -587,3 +587,42 @@ def test_a_topic_is_added_by_editing_data_only(tmp_path):
     assert "conflict.piracy" in {t["code"] for t in doc._.topics}
     assert topic_names("id", data / "topics.toml")["conflict.piracy"] == "Perompakan"
     assert "conflict.piracy" not in TOPIC_CODES  # the shipped data is untouched
+
+
+def test_topic_interactions_are_data(tmp_path):
+    """The rules between topics live in topics.toml: a new topic joins them by data alone
+    (here: piracy absorbs armed violence, as riot absorbs protest)."""
+    import shutil
+
+    from nlp.signals import DATA_DIR
+
+    text = (
+        "Perompak Bersenjata Menyerang Kapal\n"
+        "Kawanan perompak bersenjata api menyerang kapal nelayan dan terjadi baku tembak "
+        "dengan aparat."
+    )
+
+    def topics(data):
+        nlp = spacy.blank("id")
+        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("suar_signals", config={"data_dir": str(data)})
+        return {t["code"] for t in nlp(text)._.topics}
+
+    data = tmp_path / "signals"
+    shutil.copytree(DATA_DIR, data)
+    topic = (
+        '\n[topics."conflict.piracy"]\nlabel_en = "Piracy"\nlabel_id = "Perompakan"\n'
+        '[topics."conflict.piracy".groups]\n'
+        'piracy = { w = 0.8, cues = ["perompak", "=perompakan"] }\n'
+    )
+    with open(data / "topics.toml", "a", encoding="utf-8") as fh:
+        fh.write(topic)
+    alone = topics(data)
+    assert {"conflict.piracy", "conflict.armed"} <= alone, alone
+    ruled = tmp_path / "signals_ruled"  # a second copy: engines are cached per data folder
+    shutil.copytree(data, ruled)
+    source = (ruled / "topics.toml").read_text(encoding="utf-8")
+    rule = '[[rules.absorb]]\nwinner = "conflict.piracy"\nloser = "conflict.armed"\n\n'
+    marker = "# ---------------------------------------------------------------- election"
+    (ruled / "topics.toml").write_text(source.replace(marker, rule + marker), encoding="utf-8")
+    assert topics(ruled) == alone - {"conflict.armed"}
