@@ -92,6 +92,12 @@ def _registry(cfg: Config) -> dict:
     return load_registry(cfg.crawl["registry"] or None)
 
 
+def _loading(what: str) -> None:
+    """Say on a terminal that a model is loading: seconds of silence read as a hang."""
+    if sys.stderr.isatty():
+        click.echo(f"suar: loading {what} ...", err=True)
+
+
 def _on_wait(msg: str) -> None:
     click.echo(f"suar: {msg}", err=True)
 
@@ -443,7 +449,9 @@ def search(
         return
     embedder = None
     if cfg.get("search", "semantic") and not no_semantic:
-        embedder, note = search_mod.load_embedder_if_useful(con, cfg)
+        embedder, note = search_mod.load_embedder_if_useful(
+            con, cfg, on_load=lambda: _loading("the embedding model")
+        )
         if note:
             click.echo(f"suar: {note}", err=True)
     result = search_mod.search(
@@ -600,6 +608,7 @@ def annotate(file: Any, batch_size: int, workers: int | None) -> None:
 
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")  # names and quotes are written as is
+    _loading("the NLP pipeline")
     _, malformed = annotate_file(
         file,
         sys.stdout,

@@ -409,12 +409,17 @@ def _vector_model(con: duckdb.DuckDBPyConnection, embedder: Any) -> tuple[str | 
 
 
 def load_embedder_if_useful(
-    con: duckdb.DuckDBPyConnection, cfg: Any | None = None
+    con: duckdb.DuckDBPyConnection,
+    cfg: Any | None = None,
+    on_load: Callable[[], None] | None = None,
 ) -> tuple[Any | None, str | None]:
     """The configured embedder, loaded only when article vectors exist (loading costs
-    seconds); a note instead of an error when it cannot load (e.g. no model prepared)."""
+    seconds; ``on_load`` is told just before); a note instead of an error when it cannot
+    load (e.g. no model prepared)."""
     if not _embedding_models(con):
         return None, None
+    if on_load is not None:
+        on_load()
     try:
         from pipeline.embed import configured_embedder
 

@@ -225,3 +225,39 @@ def test_seed_article_matches_its_gold(shared_dir, nlp) -> None:
     got = {(e["text"], e["label"], e["actor_class"]) for e in res["entities"]}
     for e in gold["entities"]:
         assert (e["text"], e["label"], e.get("actor_class")) in got
+
+
+def test_annotate_says_it_is_loading_on_a_terminal_only(tmp_path) -> None:
+    """The pipeline takes seconds to build: on a terminal the user is told, in a pipe not."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "x", "text": "Warga Samarinda menggelar rapat."}) + "\n")
+    cmd = [sys.executable, "-m", "pipeline.cli", "annotate", str(src)]
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            cmd, cwd=repo, stdout=subprocess.PIPE, stderr=slave, timeout=600, check=True
+        )
+        os.close(slave)
+        said = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            said += chunk
+    finally:
+        os.close(master)
+    assert b"loading the NLP pipeline" in said
+    assert json.loads(proc.stdout)["id"] == "x"
+    piped = subprocess.run(cmd, cwd=repo, capture_output=True, timeout=600, check=True)
+    assert b"loading" not in piped.stderr
