@@ -198,9 +198,10 @@ def connect(
     con = duckdb.connect(":memory:")
     try:
         attach(con, postgres, data_path, read_only=read_only)
-        create_macros(con)
         if migrate and not read_only:
             apply_migrations(con)
+        create_macros(con)  # after the tables: a macro may read one (region_label: regions)
+        if migrate and not read_only:
             create_views(con)
     except BaseException:
         con.close()
