@@ -214,3 +214,36 @@ def test_digest_summary_counts_checked_stories(path: Path) -> None:
     assert checked() == 0
     assert _suar(path, "correct", str(aid), "level", "3").exit_code == 0
     assert checked() == 1
+
+
+def test_search_filters_on_the_corrected_topics_and_level(path: Path) -> None:
+    from pipeline.search import search
+
+    con = db.connect(path, read_only=True)
+    aid = _clash_id(con)
+    machine = con.execute(
+        "SELECT topic_codes FROM enrichments WHERE article_id = ?", [aid]
+    ).fetchone()[0]
+    con.close()
+    assert machine and "election.dispute" not in machine
+
+    def found(**filters) -> bool:
+        con = db.connect(path)
+        try:
+            hits = search(con, "Bima", **filters).stories
+            return any(h.article_id == aid or aid in _members(con, h.story_id) for h in hits)
+        finally:
+            con.close()
+
+    assert found(topic=machine[0]) and not found(topic="election.dispute")
+    assert _suar(path, "correct", str(aid), "topics", "election.dispute").exit_code == 0
+    assert _suar(path, "correct", str(aid), "level", "0").exit_code == 0
+    assert found(topic="election.dispute") and not found(topic=machine[0])
+    assert not found(topic="election.dispute", min_level=1)
+
+
+def _members(con, story_id: int | None) -> set[int]:
+    if story_id is None:
+        return set()
+    rows = con.execute("SELECT article_id FROM story_articles WHERE story_id = ?", [story_id])
+    return {r[0] for r in rows.fetchall()}
