@@ -77,7 +77,7 @@ def correct(
         "field": field,
         "value": json.dumps(value, ensure_ascii=False),
         "note": note,
-        "by": by or getpass.getuser(),
+        "by": by or _os_user(),
         "now": datetime.now(UTC),
     }
     with db.transaction(con):
@@ -86,6 +86,14 @@ def correct(
         if story is not None:
             stories._run(con, "stories_refresh", {"ids": [story[0]], "now": row["now"]})
     return {**row, "value": value}
+
+
+def _os_user() -> str:
+    """The OS user, the default author of a correction (containers may have no passwd entry)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def list_corrections(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict[str, Any]]:
