@@ -1035,5 +1035,63 @@ def demo(ctx: click.Context, serve: bool) -> None:
         _fail(f"demo: {result.reason}", code=result.exit_code)
 
 
+@main.command()
+@click.argument("article", type=int)
+@click.argument("field")
+@click.argument("value")
+@click.option("--note", help="Why: kept with the correction.")
+@click.option("--by", "by", help="Who corrected it (default: the OS user).")
+@click.pass_context
+def correct(
+    ctx: click.Context, article: int, field: str, value: str, note: str | None, by: str | None
+) -> None:
+    """Correct one signal field of an article (topics, level, killed, injured, arrested, crowd,
+    primary_region); views, stories and digests use it over the machine's value."""
+    from pipeline.corrections import CorrectionError
+    from pipeline.corrections import correct as do_correct
+
+    with _open_db(_config(ctx)) as con:
+        try:
+            row = do_correct(con, article, field, value, note=note, by=by)
+        except CorrectionError as exc:
+            _fail(str(exc))
+    click.echo(f"article {article}: {field} = {json.dumps(row['value'], ensure_ascii=False)}")
+
+
+@main.group("corrections")
+def corrections_group() -> None:
+    """Analysts' corrections: list them, export them as training rows."""
+
+
+@corrections_group.command("list")
+@click.option("--limit", default=20, show_default=True, help="How many, newest first.")
+@click.pass_context
+def corrections_list(ctx: click.Context, limit: int) -> None:
+    """The most recent corrections (the history, newest first)."""
+    from pipeline.corrections import format_corrections, list_corrections
+
+    with _open_db(_config(ctx), read_only=True) as con:
+        rows = list_corrections(con, limit)
+    click.echo(format_corrections(rows) if rows else "no corrections yet")
+
+
+@corrections_group.command("export")
+@click.option("--out", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.pass_context
+def corrections_export(ctx: click.Context, out: str | None) -> None:
+    """Corrected articles as news-dev JSON lines for `suar models train signals --corrections`."""
+    from pipeline.corrections import export_training_rows
+
+    with _open_db(_config(ctx), read_only=True) as con:
+        rows = export_training_rows(con)
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"{len(rows)} rows written to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 if __name__ == "__main__":
     main()

@@ -183,6 +183,7 @@ def write_results(
                 for f in ("killed", "injured", "arrested", "crowd")
             },
             "topic_codes": [t["code"] for t in r["topics"]],
+            "level_confidence": esc.get("confidence"),
         }
         for k in _MAIN_COLUMNS:
             main[k].append(row[k])
@@ -208,6 +209,7 @@ def write_results(
                 ("article_id", aid), ("code", t["code"]), ("score", t["score"]),
                 ("evidence", _ev(tev, "sentence")), ("cue", _ev(tev, "cue")),
                 ("start", _ev(tev, "start")), ("end", _ev(tev, "end")),
+                ("confidence", t.get("confidence")),
             ):  # fmt: skip
                 tops[k].append(v)
     with transaction(con):
@@ -227,7 +229,7 @@ _MAIN_COLUMNS = (
     "primary_region_level", "primary_province_code", "escalation_level", "escalation_evidence",
     "escalation_cue", "escalation_start", "escalation_end", "killed", "injured", "arrested",
     "crowd", "killed_evidence", "injured_evidence", "arrested_evidence", "crowd_evidence",
-    "topic_codes",
+    "topic_codes", "level_confidence",
 )  # fmt: skip
 _ENTITY_COLUMNS = (
     "article_id", "text", "label", "actor_class", "role", "is_byline", "start", "end",
@@ -235,7 +237,9 @@ _ENTITY_COLUMNS = (
 _REGION_COLUMNS = (
     "article_id", "code", "name", "level", "province_code", "text", "start", "end", "is_primary",
 )  # fmt: skip
-_TOPIC_COLUMNS = ("article_id", "code", "score", "evidence", "cue", "start", "end")
+_TOPIC_COLUMNS = (
+    "article_id", "code", "score", "evidence", "cue", "start", "end", "confidence",
+)  # fmt: skip
 
 
 def _enrich_batch(

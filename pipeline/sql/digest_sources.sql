@@ -12,11 +12,12 @@ t AS (
     GROUP BY article_id
 )
 SELECT a.story_id, ar.id AS article_id, ar.outlet, ar.title, ar.published_at,
-       coalesce(h.fetched_url, ar.url) AS url, e.escalation_level,
+       coalesce(h.fetched_url, ar.url) AS url, v.escalation_level,  -- corrected, else machine's
        coalesce(e.escalation_evidence, t.evidence) AS evidence
 FROM a
 JOIN articles ar ON ar.id = a.article_id
 LEFT JOIN article_html h ON h.article_id = a.article_id
 LEFT JOIN enrichments e ON e.article_id = a.article_id
+LEFT JOIN v_article_signals v ON v.article_id = a.article_id
 LEFT JOIN t ON t.article_id = a.article_id
 ORDER BY a.story_id, ar.published_at NULLS LAST, ar.id;

@@ -2,7 +2,7 @@
 WITH s AS (
     SELECT story_id, any_value(province_code) AS province_code, any_value(level) AS level,
            any_value(killed) AS killed, any_value(injured) AS injured,
-           any_value(n_articles) AS n_articles
+           any_value(n_articles) AS n_articles, any_value(n_checked) AS n_checked
     FROM v_signals
     WHERE week_start = $week_start AND topic IS NOT NULL  -- signal stories only
     GROUP BY story_id
@@ -18,5 +18,6 @@ SELECT count(*) AS stories,
        count(*) FILTER (WHERE level >= 3) AS violent,
        coalesce(sum(killed), 0) AS killed,
        coalesce(sum(injured), 0) AS injured,
+       count(*) FILTER (WHERE n_checked > 0) AS checked,  -- stories an analyst corrected
        (SELECT outlets FROM o) AS outlets  -- 0, not NULL, in a week without stories
 FROM s;

@@ -5,7 +5,7 @@ INSERT INTO enrichments (
     escalation_level, escalation_evidence, escalation_cue, escalation_start, escalation_end,
     killed, injured, arrested, crowd,
     killed_evidence, injured_evidence, arrested_evidence, crowd_evidence,
-    topic_codes, enriched_at)
+    topic_codes, level_confidence, enriched_at)
 SELECT unnest($article_id::BIGINT[]), $version, unnest($content_hash::VARCHAR[]),
        unnest($language::VARCHAR[]), unnest($status::VARCHAR[]),
        unnest($primary_region_code::VARCHAR[]), unnest($primary_region_level::VARCHAR[]),
@@ -17,4 +17,4 @@ SELECT unnest($article_id::BIGINT[]), $version, unnest($content_hash::VARCHAR[])
        unnest($crowd::INTEGER[]),
        unnest($killed_evidence::VARCHAR[]), unnest($injured_evidence::VARCHAR[]),
        unnest($arrested_evidence::VARCHAR[]), unnest($crowd_evidence::VARCHAR[]),
-       unnest($topic_codes::VARCHAR[][]), $now;
+       unnest($topic_codes::VARCHAR[][]), unnest($level_confidence::DOUBLE[]), $now;

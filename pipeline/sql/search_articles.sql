@@ -8,5 +8,5 @@ SELECT a.id, a.title, e.escalation_level, e.primary_region_code,
        e.topic_codes
 FROM ids
 JOIN articles a ON a.id = ids.id
-LEFT JOIN enrichments e ON e.article_id = a.id
+LEFT JOIN v_article_signals e ON e.article_id = a.id  -- analysts' corrections applied
 LEFT JOIN article_dates d ON d.article_id = a.id

@@ -19,7 +19,7 @@ WHERE ($date_from IS NULL AND $date_to IS NULL
                       AND ($date_to IS NULL
                            OR coalesce(d.event_date, wib_day(ad.published_at)) <= $date_to)))
   AND ($region IS NULL
-       OR a.id IN (SELECT article_id FROM enrichments
+       OR a.id IN (SELECT article_id FROM v_article_signals  -- corrections applied
                     WHERE $region IS NOT NULL
                       AND (primary_region_code = $region
                            OR starts_with(primary_region_code, $region || '.'))
@@ -28,7 +28,16 @@ WHERE ($date_from IS NULL AND $date_to IS NULL
                     WHERE $region IS NOT NULL
                       AND (code = $region OR starts_with(code, $region || '.'))))
   AND ($topic IS NULL
-       OR a.id IN (SELECT article_id FROM article_topics
+       OR a.id IN (SELECT article_id FROM article_topics  -- the machine's, unless corrected
+                    WHERE $topic IS NOT NULL
+                      AND (code = $topic
+                           OR ($topic_prefix IS NOT NULL AND starts_with(code, $topic_prefix)))
+                      AND article_id NOT IN (SELECT article_id FROM corrections
+                                              WHERE field = 'topics')
+                   UNION ALL
+                   SELECT article_id
+                     FROM (SELECT article_id, unnest(topic_codes) AS code
+                             FROM v_article_signals WHERE topics_corrected)
                     WHERE $topic IS NOT NULL
                       AND (code = $topic
                            OR ($topic_prefix IS NOT NULL AND starts_with(code, $topic_prefix)))))
@@ -37,7 +46,7 @@ WHERE ($date_from IS NULL AND $date_to IS NULL
                      FROM story_articles sa JOIN stories s ON s.id = sa.story_id
                     WHERE $min_level IS NOT NULL AND s.max_level >= $min_level
                    UNION ALL
-                   SELECT e.article_id FROM enrichments e  -- no story level: its own
+                   SELECT e.article_id FROM v_article_signals e  -- no story level: its own
                     WHERE $min_level IS NOT NULL AND e.escalation_level >= $min_level
                       AND NOT EXISTS (SELECT 1
                                         FROM story_articles sa JOIN stories s ON s.id = sa.story_id

@@ -16,7 +16,7 @@ SELECT a.id, a.outlet, a.title, a.body, a.content_hash, a.published_at, a.first_
        reg.codes, per.persons, d.event_date
 FROM ids
 JOIN articles a ON a.id = ids.id
-LEFT JOIN enrichments e ON e.article_id = a.id
+LEFT JOIN v_article_signals e ON e.article_id = a.id
 LEFT JOIN reg ON reg.article_id = a.id
 LEFT JOIN per ON per.article_id = a.id
 LEFT JOIN article_dates d ON d.article_id = a.id

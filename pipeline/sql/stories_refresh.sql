@@ -18,7 +18,7 @@ WITH m AS (
            coalesce(dup.kind, 'self') = 'self' AS original
     FROM story_articles s
     JOIN articles a ON a.id = s.article_id
-    LEFT JOIN enrichments e ON e.article_id = a.id
+    LEFT JOIN v_article_signals e ON e.article_id = a.id
     LEFT JOIN article_dates d ON d.article_id = a.id
     LEFT JOIN article_duplicates dup ON dup.article_id = a.id
     WHERE s.story_id IN (SELECT unnest($ids::BIGINT[]))

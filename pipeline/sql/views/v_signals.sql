@@ -7,7 +7,8 @@ WITH s AS (
     SELECT st.*,
            wib_day(st.first_seen) AS day
     FROM stories st
-)
+),
+base AS (
 SELECT s.id AS story_id,
        s.title,
        s.primary_region_code AS region_code,
@@ -42,4 +43,27 @@ SELECT s.id AS story_id,
            AS representative_url
 FROM s
 LEFT JOIN regions r ON r.code = s.primary_region_code
-LEFT JOIN regions p ON p.code = s.primary_province_code;
+LEFT JOIN regions p ON p.code = s.primary_province_code
+),
+-- confidences (issue 13): the topic's highest confidence among the story's reports, and the
+-- level's confidence from the reports at the story's level; an analyst-checked value counts
+-- 1.0 (v_article_signals). n_checked: reports of the story an analyst corrected.
+tc AS (
+    SELECT sa.story_id, u.code,
+           max(CASE WHEN v.topics_corrected THEN 1.0 ELSE t.confidence END) AS confidence
+    FROM story_articles sa
+    JOIN v_article_signals v ON v.article_id = sa.article_id
+    CROSS JOIN unnest(v.topic_codes) AS u(code)
+    LEFT JOIN article_topics t ON t.article_id = sa.article_id AND t.code = u.code
+    GROUP BY sa.story_id, u.code
+)
+SELECT b.*,
+       tc.confidence AS topic_confidence,
+       (SELECT max(v.level_confidence)
+        FROM story_articles sa JOIN v_article_signals v ON v.article_id = sa.article_id
+        WHERE sa.story_id = b.story_id AND v.escalation_level = b.level) AS level_confidence,
+       (SELECT count(*)
+        FROM story_articles sa JOIN v_article_signals v ON v.article_id = sa.article_id
+        WHERE sa.story_id = b.story_id AND len(v.corrected_fields) > 0) AS n_checked
+FROM base b
+LEFT JOIN tc ON tc.story_id = b.story_id AND tc.code = b.topic;

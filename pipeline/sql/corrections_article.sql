@@ -1,0 +1,2 @@
+-- Does the article exist?
+SELECT id FROM articles WHERE id = $id;
