@@ -39,6 +39,7 @@ _SEQUENCES = {
     "articles": ("id", "article_id_seq"),
     "crawl_runs": ("id", "crawl_run_id_seq"),
     "stories": ("id", "story_id_seq"),
+    "corrections": ("id", "correction_id_seq"),
 }
 
 
