@@ -47,6 +47,7 @@ from nlp.stories import (  # the clustering itself
     StoryParams,
     as_wib_date,
     assign,
+    figures_of,
 )
 from nlp.stories import load_params as _load_params
 from nlp.textdates import event_date
@@ -136,7 +137,7 @@ def _load(con: duckdb.DuckDBPyConnection, ids: list[int], model: str | None) -> 
                 vectors[int(aid)] = np.asarray(vec, dtype=np.float32)
         for r in rows:
             (aid, outlet, title, body, chash, published, first_seen, region, level, prov,
-             codes, persons, day) = r  # fmt: skip
+             codes, persons, day, killed, injured, arrested) = r  # fmt: skip
             arts.append(
                 StoryArticle(
                     id=aid, outlet=outlet, title=title or "", text=body or "", day=day,
@@ -144,6 +145,9 @@ def _load(con: duckdb.DuckDBPyConnection, ids: list[int], model: str | None) -> 
                     region=region, region_level=level, province=prov,
                     regions=frozenset(codes or ()), persons=frozenset(persons or ()),
                     vector=vectors.get(aid),
+                    figures=figures_of(
+                        {"killed": killed, "injured": injured, "arrested": arrested}
+                    ),
                 )
             )  # fmt: skip
     return arts
