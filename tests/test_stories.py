@@ -324,6 +324,38 @@ def test_vectors_join_reports_text_alone_would_not() -> None:
     assert got[1] != got[2]
 
 
+def test_follow_up_with_the_same_dead_joins_the_first_report() -> None:
+    # own words: a shooting, then next day a follow-up worded differently with the same dead
+    d = date(2025, 6, 2)
+    kw = {"region": "52.06.01", "region_level": "district", "province": "52"}
+    first = ("Tiga warga tewas ditembak orang tak dikenal di sebuah ladang jagung Senin pagi. "
+             "Polisi memburu pelaku penembakan.")  # fmt: skip
+    follow = ("Keluarga tiga warga yang tewas di ladang itu menuntut aparat segera bertindak. "
+              "Warga kampung masih takut pergi berladang sejak kejadian pekan lalu.")  # fmt: skip
+    params = load_params(load_config())
+
+    def pair(figures: dict[str, int], day: date, **other) -> dict[int, int]:
+        arts = [_art(1, d, None, first, figures={"killed": 3}, **kw),
+                _art(2, day, None, follow, figures=figures, **(other or kw))]  # fmt: skip
+        return assign(arts, params).story
+
+    got = pair({"killed": 3}, d + timedelta(days=1))
+    assert got[1] == got[2]
+    # the text alone is not enough, a different death toll is another incident
+    for figures in ({}, {"killed": 5}):
+        got = pair(figures, d + timedelta(days=1))
+        assert got[1] != got[2]
+    # a figure only one report gives does not contradict
+    got = pair({"killed": 3, "injured": 2}, d + timedelta(days=1))
+    assert got[1] == got[2]
+    # the same toll in another regency or weeks later is not evidence
+    elsewhere = {"region": "52.01.01", "region_level": "district", "province": "52"}
+    got = pair({"killed": 3}, d + timedelta(days=1), **elsewhere)
+    assert got[1] != got[2]
+    got = pair({"killed": 3}, d + timedelta(days=10))
+    assert got[1] != got[2]
+
+
 def test_pairwise_scores_counts_pairs() -> None:
     gold = {1: "a", 2: "a", 3: "a", 4: "b"}
     pred = {1: 1, 2: 1, 3: 2, 4: 2}
