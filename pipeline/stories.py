@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import textwrap
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -310,14 +312,31 @@ def list_stories(
 _WS = re.compile(r"\s+")
 
 
-def story_table(stories: list[dict[str, Any]], width: int = 110) -> str:
-    """A readable table of stories (what `suar stories --list` prints)."""
-    lines = [f"{'id':>6}  {'first seen':<10}  {'lvl':>3}  {'region':<22}  {'n':>3}  title"]
-    for s in stories:
-        region = (s["region"] or {}).get("name") or "-"
-        title = _WS.sub(" ", s["title"] or "")
+def story_table(stories: list[dict[str, Any]], width: int | None = None) -> str:
+    """A readable table of stories (what `suar stories --list` prints), as wide as the
+    terminal (else 110 columns): regions whole up to a third of the width, titles wrapped
+    under their column instead of cut."""
+    width = width or shutil.get_terminal_size((110, 24)).columns
+    regions = [(s["region"] or {}).get("name") or "-" for s in stories]
+    reg_w = max([len("region"), *(len(r) for r in regions)])
+    fixed = len(f"{'':>6}  {'':<10}  {'':>3}    {'':>3}  ")  # every column but region, title
+    reg_w = max(8, min(reg_w, width // 3, width - fixed - 20))
+    head = f"{'id':>6}  {'first seen':<10}  {'lvl':>3}  {'region':<{reg_w}}  {'n':>3}  "
+    title_w = max(10, width - len(head))
+    lines = [head + "title"]
+    for s, region in zip(stories, regions, strict=True):
+        title = _WS.sub(" ", s["title"] or "").strip() or "-"
         first = (s["first_seen"] or "")[:10]
         level = "-" if s["level"] is None else s["level"]
-        line = f"{s['id']:>6}  {first:<10}  {level:>3}  {region[:22]:<22}  {s['n_articles']:>3}  "
-        lines.append((line + title)[:width])
+        reg_lines = textwrap.wrap(region, reg_w) or ["-"]
+        title_lines = textwrap.wrap(title, title_w) or ["-"]
+        for k in range(max(len(reg_lines), len(title_lines))):
+            reg = reg_lines[k] if k < len(reg_lines) else ""
+            tit = title_lines[k] if k < len(title_lines) else ""
+            if k == 0:
+                cells = f"{s['id']:>6}  {first:<10}  {level:>3}  {reg:<{reg_w}}  "
+                cells += f"{s['n_articles']:>3}  "
+            else:
+                cells = f"{'':>6}  {'':<10}  {'':>3}  {reg:<{reg_w}}  {'':>3}  "
+            lines.append((cells + tit).rstrip())
     return "\n".join(lines)

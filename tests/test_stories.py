@@ -19,7 +19,7 @@ from pipeline import db
 from pipeline.config import load_config
 from pipeline.enrich import run_enrich
 from pipeline.store import ArticleRecord, save_batch
-from pipeline.stories import build_stories, load_params
+from pipeline.stories import build_stories, load_params, story_table
 from tests.conftest import REPO, run_suar
 
 WITA = timezone(timedelta(hours=8))
@@ -354,6 +354,21 @@ def test_follow_up_with_the_same_dead_joins_the_first_report() -> None:
     assert got[1] != got[2]
     got = pair({"killed": 3}, d + timedelta(days=10))
     assert got[1] != got[2]
+
+
+def test_story_table_uses_the_width_and_cuts_nothing() -> None:
+    long_title = "Warga dua kampung bertikai soal batas ladang hingga larut malam di tepi sungai"
+    rows = [{"id": 7, "first_seen": "2025-06-02T10:00:00", "level": 3, "n_articles": 2,
+             "region": {"code": "52.06.01", "name": "Kecamatan Contoh, Kabupaten Contoh Raya"},
+             "title": long_title}]  # fmt: skip
+    for width in (60, 100, 200):
+        out = story_table(rows, width=width)
+        lines = out.splitlines()
+        assert all(len(line) <= width for line in lines), out
+        words = " ".join(line[lines[0].index("title") :] for line in lines[1:]).split()
+        assert " ".join(words) == long_title
+    wide = story_table(rows, width=200).splitlines()
+    assert len(wide) == 2 and "Kecamatan Contoh, Kabupaten Contoh Raya" in wide[1]
 
 
 def test_pairwise_scores_counts_pairs() -> None:
