@@ -14,7 +14,8 @@ One riot reported by seven outlets is one story. Three steps, all incremental:
    content score passes `link` (nlp/data/stories/stories.toml): TF-IDF cosine of content
    words, averaged with the embedding cosine when both articles have a vector of the model
    in use (so it works without vectors, and better with them), plus place evidence (same
-   regency, same kecamatan/desa, same person named) and minus "different regencies". Dates
+   regency, same kecamatan/desa, same person named, the same killed/injured/arrested figure
+   in the same regency) and minus "different regencies". Dates
    must be within `window_days` (or `followup_days` with a higher score); a story never
    spans more than `max_span_days`. Sharing a province and a topic is never enough: those
    only choose which articles are compared (blocking by province and date window, plus
