@@ -54,6 +54,8 @@ class MagnitudeRules:
         self.units = _words(cfg["units"])
         self.totals = _words(cfg["total_words"])
         self.total_reach = int(cfg["total_reach"])
+        self.subset = _words(cfg.get("subset_words", []))
+        self.subset_reach = int(cfg.get("subset_reach", 0))
         default_gap = int(cfg["follow_gap"])
         self.gap = {
             f: int(spec.get("follow_gap", default_gap)) for f, spec in cfg["fields"].items()
@@ -194,6 +196,14 @@ class MagnitudeRules:
                 return nums[k] if ok else None
         return None
 
+    def _whole_before(self, s: Sentence, i: int):
+        """The count a "termasuk dua mahasiswa" at token ``i`` is part of, if any."""
+        toks, nums = s.toks, s.nums
+        if i == 0 or toks[i - 1].lower not in self.subset:
+            return None
+        before = [sp for sp in nums.values() if sp.end <= i - 1 <= sp.end + self.subset_reach]
+        return max(before, key=lambda sp: sp.end, default=None)
+
     def _follow(self, s: Sentence, i: int, field_at: dict[int, Hit]) -> Candidate | None:
         toks, nums = s.toks, s.nums
         chain = [nums[i]]
@@ -220,6 +230,9 @@ class MagnitudeRules:
                     return fallback
                 vals = [c.value for c in chain]
                 value = None if any(v is None for v in vals) else sum(vals)
+                whole = self._whole_before(s, i)
+                if whole is not None and value is not None and whole.value is not None:
+                    value = max(value, whole.value)
                 return Candidate(fld, value, False, toks[i].start, h.end, s, h)
             t = toks[k]
             low = t.lower

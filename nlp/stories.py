@@ -4,7 +4,8 @@
 its best-matching earlier article or a new one. A pair matches when its content score passes
 `link` (nlp/data/stories/stories.toml): TF-IDF cosine of content words, averaged with the
 embedding cosine when both articles have a vector of the model in use, plus place evidence
-(same regency, same kecamatan/desa, same person named) and minus "different regencies".
+(same regency, same kecamatan/desa, same person named, the same killed/injured/arrested
+figure in the same regency) and minus "different regencies".
 Dates must be within `window_days` (or `followup_days` with a higher score); a story never
 spans more than `max_span_days`. Sharing a province and a topic is never enough: those only
 choose which articles are compared (blocking by province and date window, plus MinHash LSH
@@ -53,6 +54,7 @@ class StoryParams:
     same_regency: float = 0.10
     shared_place: float = 0.10
     shared_person: float = 0.05
+    same_figures: float = 0.20
     other_regency: float = -0.20
     followup_margin: float = 0.10
     undated_margin: float = 0.10
@@ -95,7 +97,10 @@ def load_params(section: Mapping[str, Any] | None = None) -> StoryParams:
         lex_low=w["lexical"]["low"],
         lex_high=w["lexical"]["high"],
         lex_chars=w["lexical"]["chars"],
-        **{k: w["evidence"][k] for k in ("same_regency", "shared_place", "shared_person")},
+        **{
+            k: w["evidence"][k]
+            for k in ("same_regency", "shared_place", "shared_person", "same_figures")
+        },
         other_regency=w["evidence"]["other_regency"],
         followup_margin=w["dates"]["followup_margin"],
         undated_margin=w["dates"]["undated_margin"],
@@ -132,6 +137,7 @@ class StoryArticle:
     regions: frozenset[str] = frozenset()  # every region code mentioned
     persons: frozenset[str] = frozenset()
     vector: np.ndarray | None = None
+    figures: Mapping[str, int] = field(default_factory=dict)  # killed/injured/arrested > 0
 
     @property
     def regency(self) -> str | None:
@@ -372,7 +378,7 @@ def assign(
                     has_vec[k] = True
     ci, cj = _candidate_pairs(arts, rank, p.followup_days)
     score, cos = _pair_scores(ci, cj, lex, vecs, has_vec, p)
-    max_boost = p.same_regency + p.shared_place + p.shared_person
+    max_boost = p.same_regency + p.shared_place + p.shared_person + p.same_figures
     keep = score + max_boost >= p.link
     semantic: list[tuple[int, int, str, float]] = []
     ordinal = np.array([a.day.toordinal() if a.day else -(10**7) for a in arts], dtype=np.int64)
@@ -461,13 +467,17 @@ def _best_story(
 
 
 def _evidence(a: StoryArticle, b: StoryArticle, p: StoryParams) -> float:
-    """Place and actor evidence: same regency, same kecamatan/desa, same person; or
-    different regencies neither article mentions for the other (two events)."""
+    """Place and actor evidence: same regency, same kecamatan/desa, same person, and within
+    the same regency and date window the same casualty or arrest figure (a follow-up report
+    of one incident worded differently); or different regencies neither article mentions
+    for the other (two events)."""
     s = 0.0
     ra, rb = a.regency, b.regency
     if ra and rb:
         if ra == rb:
             s += p.same_regency
+            if _same_figures(a, b, p):
+                s += p.same_figures
         elif ra not in b.regencies and rb not in a.regencies:
             s += p.other_regency
     if a.places & b.places:
@@ -475,6 +485,25 @@ def _evidence(a: StoryArticle, b: StoryArticle, p: StoryParams) -> float:
     if a.persons & b.persons:
         s += p.shared_person
     return s
+
+
+FIGURES = ("killed", "injured", "arrested")  # counts that identify an incident (crowd does not)
+
+
+def _same_figures(a: StoryArticle, b: StoryArticle, p: StoryParams) -> bool:
+    """Both report the same non-zero count of one kind and no differing count of another
+    kind they both report, with dates within `followup_days` (or undated)."""
+    shared = [f for f in FIGURES if f in a.figures and f in b.figures]
+    if not shared or any(a.figures[f] != b.figures[f] for f in shared):
+        return False
+    if a.day is None or b.day is None:
+        return True
+    return abs(a.day.toordinal() - b.day.toordinal()) <= p.followup_days
+
+
+def figures_of(values: Mapping[str, Any]) -> dict[str, int]:
+    """The identifying figures of an article's magnitudes (non-zero counts only)."""
+    return {f: int(values[f]) for f in FIGURES if values.get(f)}
 
 
 def as_wib_date(ts: datetime | None) -> date | None:
@@ -529,6 +558,7 @@ def annotated_article(
         regions=frozenset(m["code"] for m in ann.get("regions", [])),
         persons=frozenset(persons),
         vector=vector,
+        figures=figures_of(ann.get("magnitudes") or {}),
     )
 
 

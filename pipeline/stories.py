@@ -14,7 +14,8 @@ One riot reported by seven outlets is one story. Three steps, all incremental:
    content score passes `link` (nlp/data/stories/stories.toml): TF-IDF cosine of content
    words, averaged with the embedding cosine when both articles have a vector of the model
    in use (so it works without vectors, and better with them), plus place evidence (same
-   regency, same kecamatan/desa, same person named) and minus "different regencies". Dates
+   regency, same kecamatan/desa, same person named, the same killed/injured/arrested figure
+   in the same regency) and minus "different regencies". Dates
    must be within `window_days` (or `followup_days` with a higher score); a story never
    spans more than `max_span_days`. Sharing a province and a topic is never enough: those
    only choose which articles are compared (blocking by province and date window, plus
@@ -31,6 +32,8 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import textwrap
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -47,6 +50,7 @@ from nlp.stories import (  # the clustering itself
     StoryParams,
     as_wib_date,
     assign,
+    figures_of,
 )
 from nlp.stories import load_params as _load_params
 from nlp.textdates import event_date
@@ -136,7 +140,7 @@ def _load(con: duckdb.DuckDBPyConnection, ids: list[int], model: str | None) -> 
                 vectors[int(aid)] = np.asarray(vec, dtype=np.float32)
         for r in rows:
             (aid, outlet, title, body, chash, published, first_seen, region, level, prov,
-             codes, persons, day) = r  # fmt: skip
+             codes, persons, day, killed, injured, arrested) = r  # fmt: skip
             arts.append(
                 StoryArticle(
                     id=aid, outlet=outlet, title=title or "", text=body or "", day=day,
@@ -144,6 +148,9 @@ def _load(con: duckdb.DuckDBPyConnection, ids: list[int], model: str | None) -> 
                     region=region, region_level=level, province=prov,
                     regions=frozenset(codes or ()), persons=frozenset(persons or ()),
                     vector=vectors.get(aid),
+                    figures=figures_of(
+                        {"killed": killed, "injured": injured, "arrested": arrested}
+                    ),
                 )
             )  # fmt: skip
     return arts
@@ -306,14 +313,31 @@ def list_stories(
 _WS = re.compile(r"\s+")
 
 
-def story_table(stories: list[dict[str, Any]], width: int = 110) -> str:
-    """A readable table of stories (what `suar stories --list` prints)."""
-    lines = [f"{'id':>6}  {'first seen':<10}  {'lvl':>3}  {'region':<22}  {'n':>3}  title"]
-    for s in stories:
-        region = (s["region"] or {}).get("name") or "-"
-        title = _WS.sub(" ", s["title"] or "")
+def story_table(stories: list[dict[str, Any]], width: int | None = None) -> str:
+    """A readable table of stories (what `suar stories --list` prints), as wide as the
+    terminal (else 110 columns): regions whole up to a third of the width, titles wrapped
+    under their column instead of cut."""
+    width = width or shutil.get_terminal_size((110, 24)).columns
+    regions = [(s["region"] or {}).get("name") or "-" for s in stories]
+    reg_w = max([len("region"), *(len(r) for r in regions)])
+    fixed = len(f"{'':>6}  {'':<10}  {'':>3}    {'':>3}  ")  # every column but region, title
+    reg_w = max(8, min(reg_w, width // 3, width - fixed - 20))
+    head = f"{'id':>6}  {'first seen':<10}  {'lvl':>3}  {'region':<{reg_w}}  {'n':>3}  "
+    title_w = max(10, width - len(head))
+    lines = [head + "title"]
+    for s, region in zip(stories, regions, strict=True):
+        title = _WS.sub(" ", s["title"] or "").strip() or "-"
         first = (s["first_seen"] or "")[:10]
         level = "-" if s["level"] is None else s["level"]
-        line = f"{s['id']:>6}  {first:<10}  {level:>3}  {region[:22]:<22}  {s['n_articles']:>3}  "
-        lines.append((line + title)[:width])
+        reg_lines = textwrap.wrap(region, reg_w) or ["-"]
+        title_lines = textwrap.wrap(title, title_w) or ["-"]
+        for k in range(max(len(reg_lines), len(title_lines))):
+            reg = reg_lines[k] if k < len(reg_lines) else ""
+            tit = title_lines[k] if k < len(title_lines) else ""
+            if k == 0:
+                cells = f"{s['id']:>6}  {first:<10}  {level:>3}  {reg:<{reg_w}}  "
+                cells += f"{s['n_articles']:>3}  "
+            else:
+                cells = f"{'':>6}  {'':<10}  {'':>3}  {reg:<{reg_w}}  {'':>3}  "
+            lines.append((cells + tit).rstrip())
     return "\n".join(lines)

@@ -626,3 +626,14 @@ def test_topic_interactions_are_data(tmp_path):
     marker = "# ---------------------------------------------------------------- election"
     (ruled / "topics.toml").write_text(source.replace(marker, rule + marker), encoding="utf-8")
     assert topics(ruled) == alone - {"conflict.armed"}
+
+
+def test_a_count_named_as_part_of_a_larger_one_gives_the_larger():
+    # own words: "nine people, among them three traders, were hurt"
+    text = (
+        "Keributan di pasar kecamatan pecah Rabu siang setelah dua kelompok pemuda saling "
+        "lempar batu. Sembilan orang, termasuk tiga pedagang, dilaporkan terluka."
+    )
+    assert extract_signals(text)["magnitudes"]["injured"] == 9
+    plain = "Keributan di pasar pecah Rabu siang. Tiga pedagang dilaporkan terluka."
+    assert extract_signals(plain)["magnitudes"]["injured"] == 3

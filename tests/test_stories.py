@@ -19,7 +19,7 @@ from pipeline import db
 from pipeline.config import load_config
 from pipeline.enrich import run_enrich
 from pipeline.store import ArticleRecord, save_batch
-from pipeline.stories import build_stories, load_params
+from pipeline.stories import build_stories, load_params, story_table
 from tests.conftest import REPO, run_suar
 
 WITA = timezone(timedelta(hours=8))
@@ -322,6 +322,53 @@ def test_vectors_join_reports_text_alone_would_not() -> None:
     later = [arts[0], _art(2, d + timedelta(days=30), near, arts[1].text, **kw)]
     got = assign(later, params).story
     assert got[1] != got[2]
+
+
+def test_follow_up_with_the_same_dead_joins_the_first_report() -> None:
+    # own words: a shooting, then next day a follow-up worded differently with the same dead
+    d = date(2025, 6, 2)
+    kw = {"region": "52.06.01", "region_level": "district", "province": "52"}
+    first = ("Tiga warga tewas ditembak orang tak dikenal di sebuah ladang jagung Senin pagi. "
+             "Polisi memburu pelaku penembakan.")  # fmt: skip
+    follow = ("Keluarga tiga warga yang tewas di ladang itu menuntut aparat segera bertindak. "
+              "Warga kampung masih takut pergi berladang sejak kejadian pekan lalu.")  # fmt: skip
+    params = load_params(load_config())
+
+    def pair(figures: dict[str, int], day: date, **other) -> dict[int, int]:
+        arts = [_art(1, d, None, first, figures={"killed": 3}, **kw),
+                _art(2, day, None, follow, figures=figures, **(other or kw))]  # fmt: skip
+        return assign(arts, params).story
+
+    got = pair({"killed": 3}, d + timedelta(days=1))
+    assert got[1] == got[2]
+    # the text alone is not enough, a different death toll is another incident
+    for figures in ({}, {"killed": 5}):
+        got = pair(figures, d + timedelta(days=1))
+        assert got[1] != got[2]
+    # a figure only one report gives does not contradict
+    got = pair({"killed": 3, "injured": 2}, d + timedelta(days=1))
+    assert got[1] == got[2]
+    # the same toll in another regency or weeks later is not evidence
+    elsewhere = {"region": "52.01.01", "region_level": "district", "province": "52"}
+    got = pair({"killed": 3}, d + timedelta(days=1), **elsewhere)
+    assert got[1] != got[2]
+    got = pair({"killed": 3}, d + timedelta(days=10))
+    assert got[1] != got[2]
+
+
+def test_story_table_uses_the_width_and_cuts_nothing() -> None:
+    long_title = "Warga dua kampung bertikai soal batas ladang hingga larut malam di tepi sungai"
+    rows = [{"id": 7, "first_seen": "2025-06-02T10:00:00", "level": 3, "n_articles": 2,
+             "region": {"code": "52.06.01", "name": "Kecamatan Contoh, Kabupaten Contoh Raya"},
+             "title": long_title}]  # fmt: skip
+    for width in (60, 100, 200):
+        out = story_table(rows, width=width)
+        lines = out.splitlines()
+        assert all(len(line) <= width for line in lines), out
+        words = " ".join(line[lines[0].index("title") :] for line in lines[1:]).split()
+        assert " ".join(words) == long_title
+    wide = story_table(rows, width=200).splitlines()
+    assert len(wide) == 2 and "Kecamatan Contoh, Kabupaten Contoh Raya" in wide[1]
 
 
 def test_pairwise_scores_counts_pairs() -> None:

@@ -13,7 +13,7 @@ per AS (
 )
 SELECT a.id, a.outlet, a.title, a.body, a.content_hash, a.published_at, a.first_seen,
        e.primary_region_code, e.primary_region_level, e.primary_province_code,
-       reg.codes, per.persons, d.event_date
+       reg.codes, per.persons, d.event_date, e.killed, e.injured, e.arrested
 FROM ids
 JOIN articles a ON a.id = ids.id
 LEFT JOIN v_article_signals e ON e.article_id = a.id
