@@ -119,3 +119,63 @@ def test_user_errors_are_still_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert result.output.startswith("suar: error:")
     assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def gazetteer_cache(tmp_path: Path, monkeypatch):
+    from nlp import regions_build
+
+    monkeypatch.setenv("SUAR_CACHE_DIR", str(tmp_path / "cache"))
+    regions_build.build_gazetteer.cache_clear()
+    yield regions_build
+    regions_build.build_gazetteer.cache_clear()
+
+
+def test_gazetteer_cache_is_written_used_and_rebuilt_when_corrupt(gazetteer_cache) -> None:
+    import pickle
+
+    rb = gazetteer_cache
+    path = rb.gazetteer_cache_path()
+    assert not path.exists()
+    fresh = rb.build_gazetteer()
+    assert path.exists()
+    assert fresh == rb._build_gazetteer()
+    rb.build_gazetteer.cache_clear()
+    assert rb.build_gazetteer() == fresh  # read back from the file: the same indexes
+
+    marked = rb._build_gazetteer()
+    marked.blocks.append("only in the cache file")
+    path.write_bytes(pickle.dumps(marked))
+    rb.build_gazetteer.cache_clear()
+    assert "only in the cache file" in rb.build_gazetteer().blocks  # the file is what is used
+
+    path.write_bytes(b"\x80\x05 truncated")
+    rb.build_gazetteer.cache_clear()
+    assert rb.build_gazetteer() == fresh  # corrupt: rebuilt, not fatal
+    assert pickle.loads(path.read_bytes()) == fresh  # and the file is good again
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_gazetteer_cache_key_follows_the_code_and_data(gazetteer_cache, tmp_path) -> None:
+    rb = gazetteer_cache
+    key = rb.gazetteer_cache_path().name
+    assert rb.gazetteer_cache_path().name == key  # stable for the same inputs
+    stale = rb.gazetteer_cache_path().with_name("gazetteer-0000.pickle")
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    assert rb.build_gazetteer() == rb._build_gazetteer()  # a stale name is never read
+
+
+def test_annotate_output_is_the_same_with_a_cold_and_a_warm_cache(tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text(
+        '{"id": "x", "text": "Bentrok warga di Kabupaten Mimika, dua orang luka."}\n',
+        encoding="utf-8",
+    )
+    env = {"SUAR_CACHE_DIR": str(tmp_path / "cache")}
+    code = f"from pipeline.cli import main; main(['annotate', '--workers', '1', {str(one)!r}])"
+    cold, warm = _run(code, **env), _run(code, **env)
+    assert cold.returncode == 0 and warm.returncode == 0, cold.stderr + warm.stderr
+    assert list((tmp_path / "cache").glob("gazetteer-*.pickle"))
+    assert cold.stdout == warm.stdout
+    assert '"code": "94.04"' in cold.stdout
