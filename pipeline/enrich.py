@@ -284,6 +284,23 @@ def batch_articles(
     return arts, {r[0]: r[5] for r in rows}
 
 
+def plan_run(
+    con: duckdb.DuckDBPyConnection, version: str | None, force: bool, limit: int | None
+) -> tuple[EnrichSummary, list[int], float]:
+    """What one run will enrich (shared by the local and the Ray engine): the summary it
+    fills, the pending ids (at most ``limit``) and its start time. With nothing pending the
+    summary is already final."""
+    summary = EnrichSummary(version=version or registry_version())
+    started = time.monotonic()
+    ids = pending_ids(con, summary.version, force)
+    if limit is not None:
+        ids = ids[:limit]
+    summary.pending = len(ids)
+    if not ids:
+        summary.seconds = time.monotonic() - started
+    return summary, ids, started
+
+
 def run_enrich(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -301,17 +318,10 @@ def run_enrich(
     pipeline is only built when there is work to do. ``workers`` > 1 enriches each batch in
     that many forked processes (see nlp.annotate.enrich_articles); writing stays here.
     """
-    if version is None:
-        version = registry_version()
-    summary = EnrichSummary(version=version)
-    started = time.monotonic()
-    ids = pending_ids(con, version, force)
-    if limit is not None:
-        ids = ids[:limit]
-    summary.pending = len(ids)
+    summary, ids, started = plan_run(con, version, force, limit)
     if not ids:
-        summary.seconds = time.monotonic() - started
         return summary
+    version = summary.version
     if nlp is None:
         nlp = registry_nlp()
     done = 0

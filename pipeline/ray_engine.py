@@ -25,8 +25,7 @@ import duckdb
 from pipeline.enrich import (
     EnrichSummary,
     batch_articles,
-    pending_ids,
-    registry_version,
+    plan_run,
     write_results,
 )
 
@@ -85,17 +84,10 @@ def run_enrich_ray(
 
     ``on_actors`` receives the actor handles once they exist (tests kill one midway).
     """
-    if version is None:
-        version = registry_version()
-    summary = EnrichSummary(version=version)
-    started = time.monotonic()
-    ids = pending_ids(con, version, force)
-    if limit is not None:
-        ids = ids[:limit]
-    summary.pending = len(ids)
+    summary, ids, started = plan_run(con, version, force, limit)
     if not ids:
-        summary.seconds = time.monotonic() - started
         return summary
+    version = summary.version
     ray = start_ray(address, workers)
     from ray.util import ActorPool
 
