@@ -9,7 +9,8 @@ measures, so its output shape is a contract (issue 3). Each output line is::
      "entities": [{"text","label","actor_class","start","end"}],
      "topics":   [{"code","score","evidence","confidence"}],
      "escalation": {"level","evidence","confidence"},
-     "magnitudes": {"killed","injured","arrested","crowd"}}
+     "magnitudes": {"killed","injured","arrested","crowd"},
+     "magnitude_evidence": {field: {"sentence","phrase","start","end"}}}  (stated fields only)
 
 Decisions:
 - Offsets are character offsets into ``title + "\\n" + text`` (also when the title is empty),
@@ -220,6 +221,7 @@ def public_result(full: dict[str, Any]) -> dict[str, Any]:
         "topics": full["topics"],
         "escalation": full["escalation"],
         "magnitudes": full["magnitudes"],
+        "magnitude_evidence": full["magnitude_evidence"],
     }
 
 

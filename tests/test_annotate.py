@@ -22,7 +22,7 @@ from pipeline.enrich import registry_lexicon, registry_nlp, with_home_province
 
 KEYS = {
     "id", "language", "primary_region", "regions", "entities", "topics", "escalation",
-    "magnitudes",
+    "magnitudes", "magnitude_evidence",
 }  # fmt: skip
 RIOT = {
     "id": "a1",
@@ -76,6 +76,13 @@ def test_output_has_exactly_the_stable_shape(riot) -> None:
         assert set(t["evidence"]) == {"sentence", "cue", "start", "end"}
     assert set(out["escalation"]) == {"level", "evidence", "confidence"}
     assert set(out["magnitudes"]) == {"killed", "injured", "arrested", "crowd"}
+    # every stated figure comes with the phrase it was read from, offsets into the text
+    stated = {f for f, v in out["magnitudes"].items() if v is not None}
+    assert stated and set(out["magnitude_evidence"]) == stated
+    text = article_text(RIOT["title"], RIOT["text"])
+    for ev in out["magnitude_evidence"].values():
+        assert set(ev) == {"sentence", "phrase", "start", "end"}
+        assert text[ev["start"] : ev["end"]] == ev["phrase"]
     json.dumps(out)  # serialisable as is
 
 
