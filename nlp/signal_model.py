@@ -252,6 +252,14 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def cumulative_to_classes(cum: np.ndarray) -> np.ndarray:
+    """Class probabilities (n, K+1) from P(level >= k), k = 1..K (n, K), made monotone."""
+    cum = np.minimum.accumulate(np.clip(cum, 1e-6, 1 - 1e-6), axis=1)
+    ones = np.ones((len(cum), 1))
+    full = np.hstack([ones, cum, np.zeros_like(ones)])
+    return full[:, :-1] - full[:, 1:]
+
+
 class SignalModel:
     """Weights and the decision rule; built by nlp.signal_train, read from model.json."""
 
@@ -270,6 +278,12 @@ class SignalModel:
         self.level_bias = np.asarray(params["level_bias"], dtype=float)  # (5,)
         self.topic_temp = float(params.get("topic_temperature", 1.0))
         self.level_temp = float(params.get("level_temperature", 1.0))
+        # "multinomial": level_coef (5, D), softmax; "ordinal": level_coef (4, D), row k-1
+        # the logit of P(level >= k), class probabilities as differences of the cumulatives
+        self.level_mode = str(params.get("level_mode", "multinomial"))
+        # confidence of a topic = sigmoid(a * logit + b * [rules chose it] + c), fitted on
+        # out-of-fold predictions; absent: the raw probability
+        self.topic_calibration: list[float] | None = params.get("topic_calibration")
         self.threshold = float(params.get("topic_threshold", 0.5))
         self.topic_source = str(params.get("topic_source", "model"))
 
@@ -293,8 +307,23 @@ class SignalModel:
         """(topic probabilities (n, T), level probabilities (n, 5)) for vectors x (n, D)."""
         x = np.atleast_2d(x)
         pt = _sigmoid((x @ self.topic_coef.T + self.topic_bias) / self.topic_temp)
-        pl = _softmax((x @ self.level_coef.T + self.level_bias) / self.level_temp)
-        return pt, pl
+        return pt, self.level_probabilities(x @ self.level_coef.T + self.level_bias)
+
+    def level_probabilities(self, z: np.ndarray) -> np.ndarray:
+        """Level probabilities (n, 5) from level logits, temperature-scaled."""
+        z = np.atleast_2d(z) / self.level_temp
+        if self.level_mode != "ordinal":
+            return _softmax(z)
+        return cumulative_to_classes(_sigmoid(z))
+
+    def topic_confidence(self, p: np.ndarray, rule_chosen: np.ndarray) -> np.ndarray:
+        """Calibrated confidence that each topic is present (raw probability p when the
+        artifact has no calibration)."""
+        if not self.topic_calibration:
+            return p
+        a, b, c = self.topic_calibration
+        z = np.log(np.clip(p, 1e-9, 1.0)) - np.log(np.clip(1.0 - p, 1e-9, 1.0))
+        return _sigmoid(a * z + b * rule_chosen + c)
 
     def decide(
         self, pt: np.ndarray, pl: np.ndarray, rule_topics: frozenset[str] = frozenset()
@@ -313,12 +342,14 @@ class SignalModel:
             return [], 0, conf
         prob = dict(zip(self.codes, pt.tolist(), strict=True))
         if self.topic_source == "rules_first" and rule_topics:
-            chosen = [(c, float(prob.get(c, 0.0))) for c in rule_topics]
+            names = [c for c in self.codes if c in rule_topics]
         else:
-            chosen = [(c, p) for c, p in prob.items() if p >= self.threshold]
-        if not chosen:
-            k = int(np.argmax(pt))
-            chosen = [(self.codes[k], float(pt[k]))]
+            names = [c for c, p in prob.items() if p >= self.threshold]
+        if not names:
+            names = [self.codes[int(np.argmax(pt))]]
+        rule = np.array([c in rule_topics for c in self.codes], dtype=float)
+        cal = dict(zip(self.codes, self.topic_confidence(pt, rule).tolist(), strict=True))
+        chosen = [(c, float(cal[c])) for c in names]
         chosen.sort(key=lambda cp: (-cp[1], cp[0]))
         return chosen, level, conf
 

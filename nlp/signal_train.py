@@ -243,13 +243,29 @@ def _fit(examples: list[Example], feats: list, recipe: dict[str, Any]) -> sm.Sig
         topic_coef[k, cols] = clf.coef_[0]
         topic_bias[k] = clf.intercept_[0]
     y = np.array([e.level for e in examples])
-    clf = LogisticRegression(C=float(recipe["level_C"]), max_iter=3000, random_state=seed)
-    clf.fit(x, y)
-    level_coef = np.zeros((len(sm.LEVELS), width))
-    level_bias = np.full(len(sm.LEVELS), -30.0)
-    for row, cls in enumerate(clf.classes_):
-        level_coef[int(cls)] = clf.coef_[row]
-        level_bias[int(cls)] = clf.intercept_[row]
+    params["level_mode"] = str(recipe.get("level_mode", "multinomial"))
+    if params["level_mode"] == "ordinal":
+        # P(level >= k) for k = 1..4: neighbouring levels share evidence, so a near miss
+        # costs less than a far one (within-one is a target)
+        level_coef = np.zeros((len(sm.LEVELS) - 1, width))
+        level_bias = np.zeros(len(sm.LEVELS) - 1)
+        for k in sm.LEVELS[1:]:
+            yk = (y >= k).astype(int)
+            if yk.sum() in (0, len(yk)):
+                level_bias[k - 1] = 8.0 if yk.sum() else -8.0
+                continue
+            clf = LogisticRegression(C=float(recipe["level_C"]), max_iter=3000, random_state=seed)
+            clf.fit(x, yk)
+            level_coef[k - 1] = clf.coef_[0]
+            level_bias[k - 1] = clf.intercept_[0]
+    else:
+        clf = LogisticRegression(C=float(recipe["level_C"]), max_iter=3000, random_state=seed)
+        clf.fit(x, y)
+        level_coef = np.zeros((len(sm.LEVELS), width))
+        level_bias = np.full(len(sm.LEVELS), -30.0)
+        for row, cls in enumerate(clf.classes_):
+            level_coef[int(cls)] = clf.coef_[row]
+            level_bias[int(cls)] = clf.intercept_[row]
     params.update(
         topic_coef=topic_coef.round(6).tolist(),
         topic_bias=topic_bias.round(6).tolist(),
@@ -339,7 +355,14 @@ def rules_score(examples: list[Example], rules: list[dict]) -> dict[str, Any]:
     return score(examples, [set(r["topics"]) for r in rules], [r["level"] for r in rules], probs)
 
 
+def rule_matrix(model: sm.SignalModel, feats: list) -> np.ndarray:
+    """(n, T) 1 where the rules chose the topic: an input of the topic calibration."""
+    return np.array([[c in sm.rule_topic_set(f) for c in model.codes] for f in feats], dtype=float)
+
+
 def predict_all(model: sm.SignalModel, feats: list) -> tuple[list, list, np.ndarray, np.ndarray]:
+    """Topics, levels, per-pair topic confidences (calibrated when the model is) and the
+    level confidences of feats."""
     x = np.array([model.vector(f) for f in feats])
     pt, pl = model.probabilities(x)
     topics, levels, confs = [], [], []
@@ -348,7 +371,50 @@ def predict_all(model: sm.SignalModel, feats: list) -> tuple[list, list, np.ndar
         topics.append({c for c, _ in chosen})
         levels.append(level)
         confs.append(conf)
-    return topics, levels, pt, np.array(confs)
+    return topics, levels, model.topic_confidence(pt, rule_matrix(model, feats)), np.array(confs)
+
+
+# --------------------------------------------------------------------------- calibration
+def fit_level_temperature(z: np.ndarray, y: np.ndarray, model: sm.SignalModel) -> float:
+    """The temperature T minimising the log-loss of the level probabilities from logits z
+    (one number: it cannot reorder the levels, only soften or sharpen them)."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t: float) -> float:
+        model.level_temp = float(np.exp(log_t))
+        p = model.level_probabilities(z)
+        return -float(np.log(np.clip(p[np.arange(len(y)), y], 1e-9, 1.0)).mean())
+
+    saved = model.level_temp
+    try:
+        res = minimize_scalar(nll, bounds=(-2.5, 2.5), method="bounded")
+    finally:
+        model.level_temp = saved
+    return round(float(np.exp(res.x)), 4)
+
+
+def fit_topic_calibration(p: np.ndarray, rule: np.ndarray, gold: np.ndarray) -> list[float]:
+    """Platt scaling shared by all topics: sigmoid(a * logit(p) + b * rule + c) over every
+    (article, topic) pair. Shared because rare topics have 3-5 positives (a per-topic fit
+    would be noise); the rules' choice is an input because under rules_first a chosen topic
+    is right far more often than its model probability says."""
+    from sklearn.linear_model import LogisticRegression
+
+    z = np.log(np.clip(p, 1e-9, 1)) - np.log(np.clip(1 - p, 1e-9, 1))
+    x = np.column_stack([z.ravel(), rule.ravel()])
+    with _pandas_unblocked():
+        clf = LogisticRegression(C=100.0, max_iter=1000).fit(x, gold.ravel().astype(int))
+    return [round(float(v), 6) for v in (*clf.coef_[0], clf.intercept_[0])]
+
+
+def calibrate(model: sm.SignalModel, oof: dict[str, np.ndarray]) -> None:
+    """Set model's level temperature and topic calibration from out-of-fold outputs."""
+    model.level_temp = fit_level_temperature(oof["level_logits"], oof["level_gold"], model)
+    model.topic_calibration = fit_topic_calibration(
+        oof["topic_probs"], oof["rules"], oof["topic_gold"]
+    )
+    model.params["level_temperature"] = model.level_temp
+    model.params["topic_calibration"] = model.topic_calibration
 
 
 def group_folds(examples: list[Example], k: int, seed: int) -> list[np.ndarray]:
@@ -366,23 +432,74 @@ def group_folds(examples: list[Example], k: int, seed: int) -> list[np.ndarray]:
     return [np.array(sorted(f)) for f in folds]
 
 
-def cross_validate(
+def out_of_fold(
     examples: list[Example], feats: list, recipe: dict[str, Any], k: int | None = None
 ) -> dict[str, Any]:
-    """Out-of-fold predictions of the recipe over grouped folds, scored as one pool."""
+    """Raw (uncalibrated) out-of-fold outputs of the recipe over grouped folds."""
     k = k or int(recipe.get("folds", 5))
+    n = len(examples)
+    codes = sm.topic_codes()
+    n_logits = len(sm.LEVELS) - (recipe.get("level_mode") == "ordinal")
+    oof: dict[str, Any] = {
+        "topic_probs": np.zeros((n, len(codes))),
+        "level_logits": np.zeros((n, n_logits)),
+        "rules": np.zeros((n, len(codes))),
+        "fold": np.zeros(n, dtype=int),
+        "level_gold": np.array([e.level for e in examples]),
+        "topic_gold": np.array([[c in e.topics for c in codes] for e in examples], dtype=float),
+    }
+    for f, test in enumerate(group_folds(examples, k, int(recipe.get("seed", 0)))):
+        train = np.setdiff1d(np.arange(n), test)
+        model = fit([examples[i] for i in train], [feats[i] for i in train], recipe)
+        x = np.array([model.vector(feats[i]) for i in test])
+        oof["topic_probs"][test] = model.probabilities(x)[0]
+        oof["level_logits"][test] = x @ model.level_coef.T + model.level_bias
+        oof["rules"][test] = rule_matrix(model, [feats[i] for i in test])
+        oof["fold"][test] = f
+    oof["model"] = model  # the last fold's: decision rule and mode, not its weights
+    return oof
+
+
+def _oof_score(
+    examples: list[Example], feats: list, oof: dict[str, Any], calibrated: bool
+) -> dict[str, Any]:
+    """Score out-of-fold outputs; calibrated: each fold's calibrators are fitted on the
+    other folds' out-of-fold outputs (never on its own articles)."""
+    model: sm.SignalModel = oof["model"]
     n = len(examples)
     topics: list[set[str]] = [set()] * n
     levels = [0] * n
-    pt = np.zeros((n, len(sm.topic_codes())))
     conf = np.zeros(n)
-    for test in group_folds(examples, k, int(recipe.get("seed", 0))):
-        train = np.setdiff1d(np.arange(n), test)
-        model = fit([examples[i] for i in train], [feats[i] for i in train], recipe)
-        t, lv, p, c = predict_all(model, [feats[i] for i in test])
+    pt_conf = np.zeros_like(oof["topic_probs"])
+    for f in np.unique(oof["fold"]):
+        test = np.flatnonzero(oof["fold"] == f)
+        if calibrated:
+            rest = oof["fold"] != f
+            calibrate(model, {k: v[rest] for k, v in oof.items() if isinstance(v, np.ndarray)})
+        else:
+            model.level_temp, model.topic_calibration = 1.0, None
+        pl = model.level_probabilities(oof["level_logits"][test])
+        pt = oof["topic_probs"][test]
+        pt_conf[test] = model.topic_confidence(pt, oof["rules"][test])
         for j, i in enumerate(test):
-            topics[i], levels[i], pt[i], conf[i] = t[j], lv[j], p[j], c[j]
-    return score(examples, topics, levels, pt, conf)
+            chosen, levels[i], conf[i] = model.decide(pt[j], pl[j], sm.rule_topic_set(feats[i]))
+            topics[i] = {c for c, _ in chosen}
+    return score(examples, topics, levels, pt_conf, conf)
+
+
+def cross_validate(
+    examples: list[Example], feats: list, recipe: dict[str, Any], k: int | None = None
+) -> dict[str, Any]:
+    """Pooled out-of-fold scores of the recipe, with calibrated confidences; the ECE before
+    calibration is kept beside it (``*_uncalibrated``). Also returns the out-of-fold
+    outputs under ``"oof"`` for fitting the final model's calibrators."""
+    oof = out_of_fold(examples, feats, recipe, k)
+    raw = _oof_score(examples, feats, oof, calibrated=False)
+    out = _oof_score(examples, feats, oof, calibrated=True)
+    for key in ("topic_ece", "topic_ece_active", "level_ece"):
+        out[f"{key}_uncalibrated"] = raw[key]
+    out["oof"] = oof
+    return out
 
 
 # --------------------------------------------------------------------------- command
@@ -410,6 +527,7 @@ def train(
         "cv_model": cross_validate(examples, feats, recipe),
     }
     model = fit(examples, feats, recipe)
+    calibrate(model, report["cv_model"].pop("oof"))
     dev = shared / "data" / "news-dev" / "articles.jsonl"
     if dev.exists():
         dev_ex = load_jsonl_examples(dev, "news-dev")
@@ -434,7 +552,8 @@ def report_markdown(report: dict[str, Any]) -> str:
     """The CV table: rules vs model per measure, grouped CV and news-dev."""
     measures = (
         "topic_micro_f1", "relevance_accuracy", "relevance_f1", "escalation_exact",
-        "escalation_within_one", "topic_ece", "topic_ece_active", "level_ece",
+        "escalation_within_one", "topic_ece", "topic_ece_uncalibrated", "topic_ece_active",
+        "topic_ece_active_uncalibrated", "level_ece", "level_ece_uncalibrated",
     )  # fmt: skip
     cols = [k for k in ("cv_rules", "cv_model", "news_dev_rules", "news_dev_model") if k in report]
     lines = ["| measure | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]

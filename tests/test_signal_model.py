@@ -159,3 +159,52 @@ def test_training_data_groups_by_story() -> None:
     groups = {e.group for e in examples}
     assert len(groups) < len(examples)  # multi-outlet stories share a group
     assert all(e.level in sm.LEVELS for e in examples)
+
+
+def test_ordinal_levels_are_probabilities() -> None:
+    # cumulative P(level >= k) that are not monotone still give a distribution
+    cum = np.array([[0.9, 0.95, 0.2, 0.3], [0.1, 0.05, 0.0, 0.0]])
+    p = sm.cumulative_to_classes(cum)
+    assert p.shape == (2, 5)
+    assert (p >= 0).all() and np.allclose(p.sum(axis=1), 1.0)
+    assert p[0].argmax() == 2 and p[1].argmax() == 0
+
+
+def test_calibration_softens_overconfidence_and_trusts_the_rules(nlp) -> None:
+    examples = _synthetic()
+    feats, _ = st.featurize(examples, nlp)
+    recipe = {**st.load_recipe(), "min_df": 1, "folds": 3, "level_mode": "multinomial"}
+    model = st.fit(examples, feats, recipe)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 5, 400)
+    guess = np.where(rng.random(400) < 0.5, y, rng.integers(0, 5, 400))
+    z = 12.0 * np.eye(5)[guess]  # right half of the time, ~100% sure every time
+    t = st.fit_level_temperature(z, y, model)
+    assert t > 2.0
+    model.level_temp = t
+    assert model.level_probabilities(z).max(axis=1).mean() < 0.8
+    # topics the rules chose are right more often than their low model probability says
+    p = rng.uniform(0.05, 0.4, (300, 4))
+    rule = (rng.random((300, 4)) < 0.3).astype(float)
+    gold = np.where(rule > 0, rng.random((300, 4)) < 0.85, rng.random((300, 4)) < p)
+    a, b, c = st.fit_topic_calibration(p, rule, gold.astype(float))
+    assert b > 1.0
+    model.topic_calibration = [a, b, c]
+    conf = model.topic_confidence(p, rule)
+    assert conf[rule > 0].mean() == pytest.approx(gold[rule > 0].mean(), abs=0.1)
+    assert st.ece(conf.ravel(), gold.ravel()) < st.ece(p.ravel(), gold.ravel())
+
+
+def test_cross_validation_reports_ece_before_and_after_calibration(nlp) -> None:
+    examples = _synthetic()
+    feats, _ = st.featurize(examples, nlp)
+    recipe = {**st.load_recipe(), "min_df": 1, "folds": 3, "level_mode": "ordinal"}
+    cv = st.cross_validate(examples, feats, recipe)
+    for key in ("topic_ece", "level_ece"):
+        assert 0.0 <= cv[key] <= 1.0 and 0.0 <= cv[f"{key}_uncalibrated"] <= 1.0
+    model = st.fit(examples, feats, recipe)
+    assert model.level_coef.shape[0] == 4  # one cumulative model per level 1-4
+    st.calibrate(model, cv["oof"])
+    assert model.params["level_temperature"] > 0 and len(model.params["topic_calibration"]) == 3
+    _, levels, pt, conf = st.predict_all(model, feats)
+    assert ((pt >= 0) & (pt <= 1)).all() and ((conf >= 0) & (conf <= 1)).all()
