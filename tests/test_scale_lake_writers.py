@@ -97,3 +97,32 @@ def test_two_crawlers_into_one_catalog_equal_one_duckdb_run(tmp_path) -> None:
     runs = con.execute("SELECT id, status FROM crawl_runs ORDER BY id").fetchall()
     assert [r[0] for r in runs] == [1, 2] and {r[1] for r in runs} <= {"ok", "partial"}
     con.close()
+
+    # Two enrichers at once on the catalog, both planning every article, race on each one:
+    # the catalog ends with one enrichment per article, equal to the file's.
+    enrich = [sys.executable, "-m", "pipeline.cli", "enrich"]
+    procs = [
+        subprocess.Popen(enrich, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    run_suar("--db", str(file_db), "enrich", timeout=600)
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs[0][1][-2000:] + outs[1][1][-2000:]
+    by_url = (
+        "SELECT a.url, e.* EXCLUDE (article_id, enriched_at) FROM enrichments e "
+        "JOIN articles a ON a.id = e.article_id ORDER BY ALL"
+    )
+    entities = (
+        "SELECT a.url, x.* EXCLUDE (article_id) FROM article_entities x "
+        "JOIN articles a ON a.id = x.article_id ORDER BY ALL"
+    )
+    with duckdb.connect(str(file_db), read_only=True) as con:
+        want_enriched, want_entities = (
+            con.execute(by_url).fetchall(),
+            con.execute(entities).fetchall(),
+        )
+    assert len(want_enriched) == len(want) and want_entities
+    con = ducklake.connect(load_config(environ=lake), read_only=True)
+    assert con.execute(by_url).fetchall() == want_enriched
+    assert con.execute(entities).fetchall() == want_entities
+    con.close()
