@@ -11,12 +11,16 @@ Three parts, each printed as medians (with min-max over --runs) and ratios to on
 * lake: the synthetic database of bench/analytics.py at --lake-articles articles, moved into
   a DuckLake catalog (write cost against copying it into a new DuckDB file) and read there
   (v_weekly and v_hotspots for one week and the digest) against the file. Target: the lake
-  no more than 3x slower than the file.
+  no more than 3x slower than the file;
+* writes: --write-articles invented articles saved by the crawler's writer
+  (store.save_batch, batches of 50) into a DuckDB file, into a DuckLake catalog by one
+  process, and by 2 processes at once (each its own half; they serialise on the writers'
+  lock, pipeline/ducklake.py); articles written per second.
 
     .venv/bin/python bench/scale.py --redis redis://127.0.0.1:56379/0 \
         --postgres "host=127.0.0.1 port=55432 user=postgres dbname=postgres" \
         [--articles 5000] [--enrich-articles 2000] [--lake-articles 100000] [--runs 3]
-        [--parts crawl,enrich,lake]
+        [--parts crawl,enrich,lake,writes] [--write-articles 2000]
 
 On a 2-core machine expect at most ~2x from 2 workers, and less when others share the cores.
 """
@@ -224,6 +228,91 @@ def bench_lake(n_articles: int, postgres: str, runs: int) -> None:
     subprocess.run(["psql", postgres, "-qc", f"DROP DATABASE {name}"], check=False)
 
 
+_WRITER = """
+import sys, time
+from datetime import UTC, datetime
+from pipeline import db, ducklake, store
+from pipeline.config import load_config
+part, parts, n = (int(a) for a in sys.argv[1:4])
+cfg = load_config()
+con = db.connect_configured(cfg)
+recs = [
+    store.ArticleRecord(
+        url=f"https://bench.test/{i}", outlet="bench", title=f"Judul {i}",
+        body=("Kalimat uji tentang pemilihan daerah nomor %d. " % i) * 40,
+        published_at=datetime(2026, 1, 1, tzinfo=UTC), content_hash=f"h{i}",
+        html=b"<html>" + b"x" * 20000 + b"</html>",
+    )
+    for i in range(part, n, parts)
+]
+start = time.perf_counter()
+for k in range(0, len(recs), 50):
+    out = store.save_batch(con, recs[k : k + 50])
+    assert not [r for r in out if isinstance(r, Exception)], out
+print(time.perf_counter() - start)
+"""
+
+
+def bench_writes(n_articles: int, postgres: str, runs: int) -> None:
+    """The crawler's writes: file, lake with 1 process, lake with 2 processes at once."""
+    results: dict[str, list[float]] = {"DuckDB file": [], "DuckLake, 1 process": []}
+    results["DuckLake, 2 processes"] = []
+    for _ in range(runs):
+        name = f"suar_bench_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", postgres, "-qc", f"CREATE DATABASE {name}"], check=True)
+        parts = dict(p.split("=", 1) for p in postgres.split())
+        parts["dbname"] = name
+        with tempfile.TemporaryDirectory() as tmp:
+            lake = {
+                "SUAR_DATABASE_BACKEND": "ducklake",
+                "SUAR_DATABASE_DUCKLAKE_POSTGRES": " ".join(f"{k}={v}" for k, v in parts.items()),
+                "SUAR_DATABASE_DUCKLAKE_DATA_PATH": f"{tmp}/lake",
+            }
+            for label, env, procs in (
+                ("DuckDB file", {"SUAR_DB": f"{tmp}/file.duckdb"}, 1),
+                (
+                    "DuckLake, 1 process",
+                    {**lake, "SUAR_DATABASE_DUCKLAKE_DATA_PATH": f"{tmp}/a"},
+                    1,
+                ),
+                ("DuckLake, 2 processes", lake, 2),
+            ):
+                if label == "DuckLake, 2 processes":
+                    _writer(env, 0, 1, 0)  # the schema once, before both writers start
+                if label == "DuckLake, 1 process":
+                    subprocess.run(
+                        ["psql", postgres, "-qc", f"CREATE DATABASE {name}a"], check=True
+                    )
+                    dsn = " ".join(f"{k}={v}" for k, v in {**parts, "dbname": name + "a"}.items())
+                    env = {**env, "SUAR_DATABASE_DUCKLAKE_POSTGRES": dsn}
+                # Each writer times its own writes (start-up and connecting excluded); the
+                # pair takes as long as its slower member.
+                workers = [_writer(env, i, procs, n_articles, wait=False) for i in range(procs)]
+                seconds = [float(w.communicate()[0]) for w in workers]
+                assert all(w.returncode == 0 for w in workers)
+                results[label].append(n_articles / max(seconds))
+        for db_name in (name, name + "a"):
+            subprocess.run(["psql", postgres, "-qc", f"DROP DATABASE {db_name}"], check=False)
+    print(f"writes of {n_articles} articles, batches of 50 (articles/s, median (min-max))")
+    base = statistics.median(results["DuckDB file"])
+    for label, values in results.items():
+        print(f"  {label:<22} {_spread(values)}   x{statistics.median(values) / base:.2f} of file")
+
+
+def _writer(env: dict[str, str], part: int, parts: int, n: int, wait: bool = True) -> Any:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(part), str(parts), str(n)],
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if wait:
+        proc.communicate()
+        assert proc.returncode == 0
+    return proc
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--redis", default="redis://127.0.0.1:56379/0")
@@ -232,6 +321,7 @@ def main() -> None:
     ap.add_argument("--enrich-articles", type=int, default=2000)
     ap.add_argument("--lake-articles", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--write-articles", type=int, default=2000)
     ap.add_argument("--parts", default="crawl,enrich,lake")
     args = ap.parse_args()
     parts = set(args.parts.split(","))
@@ -242,6 +332,8 @@ def main() -> None:
         bench_enrich(args.enrich_articles, [1, 2], args.runs)
     if "lake" in parts:
         bench_lake(args.lake_articles, args.postgres, args.runs)
+    if "writes" in parts:
+        bench_writes(args.write_articles, args.postgres, args.runs)
 
 
 if __name__ == "__main__":

@@ -257,8 +257,13 @@ def connect_configured(
 ) -> duckdb.DuckDBPyConnection:
     """The configured database (``cfg.db_path``), waiting ``database.lock_timeout`` seconds.
 
-    Every command and step opens the database the same way; this is that one way.
+    Every command and step opens the database the same way; this is that one way. With
+    ``backend = "ducklake"`` it is a session on the catalog (several writers at once).
     """
+    if cfg.data["database"].get("backend") == "ducklake":
+        from pipeline import ducklake
+
+        return ducklake.connect(cfg, read_only=read_only)
     return connect(
         cfg.db_path,
         read_only=read_only,

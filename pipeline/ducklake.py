@@ -20,10 +20,14 @@ This module owns everything DuckLake-specific, so ``pipeline/db.py`` stays the D
 from __future__ import annotations
 
 import hashlib
+import random
 import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
     from pipeline.config import Config
 
 ALIAS = "lake"
+T = TypeVar("T")
 # The file's id sequences and the column each numbers (DuckLake has no sequences: ids copied
 # back from a catalog must not be handed out again).
 _SEQUENCES = {
@@ -204,6 +209,7 @@ def connect(
         create_macros(con)  # after the tables: a macro may read one (region_label: regions)
         if migrate and not read_only:
             create_views(con)
+            ensure_locks(con)
     except BaseException:
         con.close()
         raise
@@ -369,3 +375,79 @@ def _advance_sequences(con: duckdb.DuckDBPyConnection) -> None:
             current = con.execute(f"SELECT nextval('{seq}')").fetchone()[0]
             if top >= current:
                 con.execute(f"SELECT max(nextval('{seq}')) FROM range({int(top - current + 1)})")
+
+
+# -- writers: uniqueness without keys ---------------------------------------------------------
+#
+# DuckLake commits concurrent INSERTs into one table side by side, so an anti-join insert in
+# each of two transactions would let both add the same URL. Each writer of a keyed table
+# therefore touches its table's *lock row* in ``schema_state`` first: two transactions that
+# update the same row conflict at COMMIT, the later one is rolled back and retried on a fresh
+# snapshot, so writers of one table are serialised while readers never wait. Inside that
+# transaction the anti-join inserts (keyed on URL, alias URL, article id) and the ids
+# (max + 1, DuckLake has no sequences) are safe.
+
+LOCKS = ("articles", "enrichments")
+RETRIES = 60
+
+
+class WriteConflict(LakeError):
+    """A DuckLake write kept conflicting with other writers after every retry."""
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether ``con`` writes to a DuckLake catalog (its default database is the catalog)."""
+    return con.execute("SELECT current_database()").fetchone()[0] == ALIAS
+
+
+def ensure_locks(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the lock rows once (two processes racing here make two rows: still one lock)."""
+    for name in LOCKS:
+        if db.state(con, f"lock:{name}") is None:
+            con.execute(
+                "INSERT INTO schema_state VALUES (?, 'lock', NULL, now())", [f"lock:{name}"]
+            )
+
+
+@contextmanager
+def locked(con: duckdb.DuckDBPyConnection, lock: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``db.transaction`` that first takes the writers' lock row of ``lock`` (see above)."""
+    with db.transaction(con):
+        con.execute("UPDATE schema_state SET updated_at = now() WHERE name = ?", [f"lock:{lock}"])
+        yield con
+
+
+def _conflict(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.Error) and ("conflict" in text or "retry" in text)
+
+
+def retry(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
+    """Run ``write`` (one transaction) again while it conflicts with another writer.
+
+    Jittered backoff, so writers that collided do not collide again in step. On a DuckDB
+    file it runs once: there the single-writer lock serialises already.
+    """
+    if not is_lake(con):
+        return write()
+    delay = 0.05
+    for attempt in range(RETRIES):
+        try:
+            return write()
+        except duckdb.Error as exc:
+            if not _conflict(exc) or attempt == RETRIES - 1:
+                if _conflict(exc):
+                    raise WriteConflict(
+                        f"DuckLake write still conflicting after {RETRIES} retries: {exc}"
+                    ) from exc
+                raise
+            with suppress(duckdb.Error):  # a failed COMMIT may leave the transaction open
+                con.execute("ROLLBACK")
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 1.6, 2.0)
+    raise AssertionError("unreachable")
+
+
+def next_id(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """The first free id of ``table``; only inside ``locked`` (then no other writer races)."""
+    return con.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"').fetchone()[0]

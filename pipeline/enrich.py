@@ -32,6 +32,7 @@ from spacy.language import Language
 from crawler.registry import Outlet, home_province, load_registry, outlet_lexicon
 from nlp.annotate import Workers, enrich_articles
 from nlp.outlets import OutletLexicon
+from pipeline import ducklake
 from pipeline.db import sql, statements, transaction
 
 log = logging.getLogger(__name__)
@@ -212,16 +213,24 @@ def write_results(
                 ("confidence", t.get("confidence")),
             ):  # fmt: skip
                 tops[k].append(v)
-    with transaction(con):
-        for stmt in statements("enrich_delete"):
-            con.execute(stmt, {"ids": ids})
-        con.execute(sql("enrich_insert"), {**main, "version": version, "now": now})
-        if ents["article_id"]:
-            con.execute(sql("enrich_entities"), ents)
-        if regs["article_id"]:
-            con.execute(sql("enrich_regions"), regs)
-        if tops["article_id"]:
-            con.execute(sql("enrich_topics"), tops)
+    # On DuckLake the batch holds the enrichments' writer lock: two enrichers replacing the
+    # same article's rows at once would otherwise both insert (no keys there); a conflict
+    # is retried on a fresh snapshot (pipeline/ducklake.py).
+    lake = ducklake.is_lake(con)
+
+    def write() -> None:
+        with ducklake.locked(con, "enrichments") if lake else transaction(con):
+            for stmt in statements("enrich_delete"):
+                con.execute(stmt, {"ids": ids})
+            con.execute(sql("enrich_insert"), {**main, "version": version, "now": now})
+            if ents["article_id"]:
+                con.execute(sql("enrich_entities"), ents)
+            if regs["article_id"]:
+                con.execute(sql("enrich_regions"), regs)
+            if tops["article_id"]:
+                con.execute(sql("enrich_topics"), tops)
+
+    ducklake.retry(con, write)
 
 
 _MAIN_COLUMNS = (

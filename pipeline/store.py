@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import duckdb
 
-from pipeline.db import pid_alive, sql, transaction
+from pipeline import ducklake
+from pipeline.db import pid_alive, sql, statements, transaction
 
 Outcome = Literal["new", "updated", "unchanged", "duplicate"]
 
@@ -86,7 +88,7 @@ def save_article(
     'updated'. A new URL whose content the outlet already holds -> recorded as an alias
     ('duplicate'), never a second row.
     """
-    return _save_batch_tx(con, [rec], run_id)[0]
+    return ducklake.retry(con, lambda: _save_batch_tx(con, [rec], run_id))[0]
 
 
 def save_batch(
@@ -101,13 +103,13 @@ def save_batch(
     if not recs:
         return []
     try:
-        return list(_save_batch_tx(con, recs, run_id))
+        return list(ducklake.retry(con, lambda: _save_batch_tx(con, recs, run_id)))
     except Exception:
         pass
     out: list[tuple[Outcome, int] | Exception] = []
     for rec in recs:
         try:
-            out.append(_save_batch_tx(con, [rec], run_id)[0])
+            out.append(save_article(con, rec, run_id))
         except Exception as exc:  # reported to the caller, never raised mid-batch
             out.append(exc)
     return out
@@ -117,12 +119,25 @@ def _columns(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, list[Any]
     return {k: [r[k] for r in rows] for k in keys}
 
 
+def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> None:
+    """Each statement of ``sql/<name>.sql`` with the parameters it names (DuckLake's
+    multi-statement upserts)."""
+    for stmt in statements(name):
+        used = set(re.findall(r"\$(\w+)", stmt))
+        con.execute(stmt, {k: v for k, v in params.items() if k in used})
+
+
 def _save_batch_tx(
     con: duckdb.DuckDBPyConnection, recs: list[ArticleRecord], run_id: int | None
 ) -> list[tuple[Outcome, int]]:
-    """Classify each record against the database and the batch itself, then write set-wise."""
+    """Classify each record against the database and the batch itself, then write set-wise.
+
+    On DuckLake the batch holds the articles' writer lock (ducklake.locked), so the lookups
+    below and the inserts that follow them are not raced by another crawler.
+    """
     now = _now()
-    with transaction(con):
+    lake = ducklake.is_lake(con)
+    with ducklake.locked(con, "articles") if lake else transaction(con):
         known = {
             url: (art_id, chash)
             for url, art_id, chash in con.execute(
@@ -157,8 +172,14 @@ def _save_batch_tx(
         ids_by_url: dict[str, int] = {}
         if new_rows:
             cols = _columns(new_rows, [k for k in new_rows[0] if k not in {"now", "run_id"}])
-            inserted = con.execute(sql("batch_insert"), {**cols, "now": now, "run_id": run_id})
-            ids_by_url = {url: art_id for art_id, url in inserted.fetchall()}
+            if lake:
+                first = ducklake.next_id(con, "articles")
+                cols["id"] = list(range(first, first + len(new_rows)))
+                con.execute(sql("lake/batch_insert"), {**cols, "now": now, "run_id": run_id})
+                ids_by_url = dict(zip(cols["url"], cols["id"], strict=True))
+            else:
+                inserted = con.execute(sql("batch_insert"), {**cols, "now": now, "run_id": run_id})
+                ids_by_url = {url: art_id for art_id, url in inserted.fetchall()}
 
         def resolve(ref: Any) -> int:
             return ids_by_url[recs[ref[1]].url] if isinstance(ref, tuple) else ref
@@ -202,10 +223,10 @@ def _save_batch_tx(
             )
         if html:
             cols = _columns(html, ["id", "fetched_url", "encoding", "html_gz"])
-            con.execute(sql("batch_html"), {**cols, "now": now})
+            _run(con, "lake/batch_html" if lake else "batch_html", {**cols, "now": now})
         if aliases:
             cols = _columns(aliases, ["url", "id", "reason"])
-            con.execute(sql("batch_aliases"), {**cols, "now": now})
+            _run(con, "lake/batch_aliases" if lake else "batch_aliases", {**cols, "now": now})
     return results
 
 
@@ -254,37 +275,52 @@ def start_run(con: duckdb.DuckDBPyConnection, outlets: list[str]) -> int:
                 sql("run_finish"),
                 {"id": run_id, "now": None, "status": "interrupted", "error": "process died"},
             )
-    return con.execute(
-        sql("run_start"), {"now": _now(), "pid": os.getpid(), "outlets": outlets}
-    ).fetchone()[0]
+    params = {"now": _now(), "pid": os.getpid(), "outlets": outlets}
+    if ducklake.is_lake(con):  # no sequence there: the next id, under the writers' lock
+
+        def start() -> int:
+            with ducklake.locked(con, "articles"):
+                run_id = ducklake.next_id(con, "crawl_runs")
+                con.execute(sql("lake/run_start"), {**params, "id": run_id})
+            return run_id
+
+        return ducklake.retry(con, start)
+    return con.execute(sql("run_start"), params).fetchone()[0]
 
 
 def save_run_outlet(con: duckdb.DuckDBPyConnection, run_id: int, outlet: str, stats: dict) -> None:
     """Write (or overwrite) one outlet's counters for a run; called during and after a run."""
-    con.execute(
-        sql("run_outlet_upsert"),
-        {
-            "run_id": run_id,
-            "outlet": outlet,
-            "discovered": stats.get("discovered", 0),
-            "fetched": stats.get("fetched", 0),
-            "new": stats.get("new", 0),
-            "updated": stats.get("updated", 0),
-            "unchanged": stats.get("unchanged", 0),
-            "failed": stats.get("failed", 0),
-            "not_article": stats.get("not_article", 0),
-            "discovery": sorted(stats.get("discovery", [])),
-            "sample_errors": list(stats.get("sample_errors", []))[:10],
-            "status": stats.get("status"),
-            "reason": stats.get("reason"),
-        },
-    )
+    params = {
+        "run_id": run_id,
+        "outlet": outlet,
+        "discovered": stats.get("discovered", 0),
+        "fetched": stats.get("fetched", 0),
+        "new": stats.get("new", 0),
+        "updated": stats.get("updated", 0),
+        "unchanged": stats.get("unchanged", 0),
+        "failed": stats.get("failed", 0),
+        "not_article": stats.get("not_article", 0),
+        "discovery": sorted(stats.get("discovery", [])),
+        "sample_errors": list(stats.get("sample_errors", []))[:10],
+        "status": stats.get("status"),
+        "reason": stats.get("reason"),
+    }
+    if not ducklake.is_lake(con):
+        con.execute(sql("run_outlet_upsert"), params)
+        return
+
+    def upsert() -> None:
+        with transaction(con):
+            _run(con, "lake/run_outlet_upsert", params)
+
+    ducklake.retry(con, upsert)
 
 
 def finish_run(
     con: duckdb.DuckDBPyConnection, run_id: int, status: str, error: str | None = None
 ) -> None:
-    con.execute(sql("run_finish"), {"id": run_id, "now": _now(), "status": status, "error": error})
+    params = {"id": run_id, "now": _now(), "status": status, "error": error}
+    ducklake.retry(con, lambda: con.execute(sql("run_finish"), params))
 
 
 def record_failure(
