@@ -294,6 +294,19 @@ def _num(value: float | int | None, lang: str, digits: int = 1) -> str:
     return text
 
 
+def confidence_text(value: float | None, checked: bool, labels: dict, *, csv: bool = False) -> str:
+    """A signal's confidence as the reader sees it: the model's calibrated probability
+    ("87%" on the page, "0.87" in CSV), or the word for checked when an analyst set the
+    value (its 1.0 is a person's decision, not a model number); "" when there is none."""
+    if checked:
+        return "checked" if csv else labels["checked"]  # CSV: one word whatever the language
+    if value is None:
+        return ""
+    if csv:
+        return f"{value:.2f}"
+    return f"{round(value * 100):d}%"
+
+
 def _reason(h: dict, labels: dict, lang: str) -> str:
     """The view's reason in English; rebuilt from its numbers in other languages."""
     if lang == "en" and h.get("reason"):
@@ -424,12 +437,30 @@ def present(data: dict[str, Any], labels: dict[str, Any], options: DigestOptions
         region = region_name(s["region_code"], s["region_name"])
         if s.get("province_name") and s["province_name"] != region:
             region = f"{region}, {s['province_name']}"
+        signals = s.get("topic_signals") or []
+        level_checked = bool(s.get("level_checked"))
         stories.append(
             dict(
                 s,
                 region=region if s["region_code"] else labels["no_region"],
                 level_name=level_names[s["level"] or 0],
                 topic_names=[topic_name.get(t, t) for t in s["topics"] or []],
+                level_conf=confidence_text(s.get("level_confidence"), level_checked, labels),
+                level_confidence=confidence_text(
+                    s.get("level_confidence"), level_checked, labels, csv=True
+                ),
+                topic_confs=[
+                    {
+                        "name": topic_name.get(t["topic"], t["topic"]),
+                        "conf": confidence_text(t["confidence"], bool(t["checked"]), labels),
+                    }
+                    for t in signals
+                ],
+                topic_confidence=[
+                    f"{t['topic']}="
+                    + confidence_text(t["confidence"], bool(t["checked"]), labels, csv=True)
+                    for t in signals
+                ],
                 actor_list=[
                     f"{a['actor']} ({labels['actor_classes'].get(a['actor_class'], a['actor_class'])})"
                     for a in s["actors"]

@@ -1,5 +1,6 @@
 -- Top stories of one week: highest level first, then the most widely reported. Magnitudes
--- come with the phrase of the report each figure was taken from.
+-- come with the phrase of the report each figure was taken from; the level and each topic with
+-- their confidence (v_signals).
 WITH s AS (
     SELECT story_id, any_value(title) AS title, any_value(region_code) AS region_code,
            any_value(region_name) AS region_name, any_value(region_level) AS region_level,
@@ -7,7 +8,12 @@ WITH s AS (
            list(DISTINCT topic ORDER BY topic) FILTER (WHERE topic IS NOT NULL) AS topics,
            any_value(level) AS level, any_value(n_articles) AS n_articles,
            any_value(n_outlets) AS n_outlets, any_value(representative_url) AS representative_url,
-           min(first_seen) AS first_seen
+           min(first_seen) AS first_seen,
+           -- confidences (issue 13): the model's calibrated probability, or checked by an analyst
+           any_value(level_confidence) AS level_confidence,
+           bool_or(level_checked) AS level_checked,
+           list({'topic': topic, 'confidence': topic_confidence, 'checked': topic_checked}
+                ORDER BY topic) FILTER (WHERE topic IS NOT NULL) AS topic_signals
     FROM v_signals
     WHERE week_start = $week_start
     GROUP BY story_id

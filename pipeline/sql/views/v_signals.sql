@@ -47,10 +47,13 @@ LEFT JOIN regions p ON p.code = s.primary_province_code
 ),
 -- confidences (issue 13): the topic's highest confidence among the story's reports, and the
 -- level's confidence from the reports at the story's level; an analyst-checked value counts
--- 1.0 (v_article_signals). n_checked: reports of the story an analyst corrected.
+-- 1.0 (v_article_signals). n_checked: reports of the story an analyst corrected;
+-- level_checked / topic_checked: the value shown rests on an analyst's correction, so its
+-- confidence is not a model number (the digest shows "checked").
 tc AS (
     SELECT sa.story_id, u.code,
-           max(CASE WHEN v.topics_corrected THEN 1.0 ELSE t.confidence END) AS confidence
+           max(CASE WHEN v.topics_corrected THEN 1.0 ELSE t.confidence END) AS confidence,
+           bool_or(v.topics_corrected) AS checked
     FROM story_articles sa
     JOIN v_article_signals v ON v.article_id = sa.article_id
     CROSS JOIN unnest(v.topic_codes) AS u(code)
@@ -59,9 +62,14 @@ tc AS (
 )
 SELECT b.*,
        tc.confidence AS topic_confidence,
+       coalesce(tc.checked, false) AS topic_checked,
        (SELECT max(v.level_confidence)
         FROM story_articles sa JOIN v_article_signals v ON v.article_id = sa.article_id
         WHERE sa.story_id = b.story_id AND v.escalation_level = b.level) AS level_confidence,
+       coalesce((SELECT bool_or(list_contains(v.corrected_fields, 'level'))
+                 FROM story_articles sa JOIN v_article_signals v ON v.article_id = sa.article_id
+                 WHERE sa.story_id = b.story_id AND v.escalation_level = b.level), false)
+           AS level_checked,
        (SELECT count(*)
         FROM story_articles sa JOIN v_article_signals v ON v.article_id = sa.article_id
         WHERE sa.story_id = b.story_id AND len(v.corrected_fields) > 0) AS n_checked
