@@ -164,6 +164,15 @@ def _median_time(fn: Any, runs: int) -> list[float]:
     return out
 
 
+def _scratch_catalog(postgres: str) -> tuple[str, str]:
+    """A fresh PostgreSQL database for one catalog: (its name, its libpq connection string)."""
+    name = f"suar_bench_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["psql", postgres, "-qc", f"CREATE DATABASE {name}"], check=True)
+    parts = dict(p.split("=", 1) for p in postgres.split())
+    parts["dbname"] = name
+    return name, " ".join(f"{k}={v}" for k, v in parts.items())
+
+
 def bench_lake(n_articles: int, postgres: str, runs: int) -> None:
     import duckdb
 
@@ -181,13 +190,10 @@ def bench_lake(n_articles: int, postgres: str, runs: int) -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    name = f"suar_bench_{uuid.uuid4().hex[:8]}"
-    subprocess.run(["psql", postgres, "-qc", f"CREATE DATABASE {name}"], check=True)
-    parts = dict(p.split("=", 1) for p in postgres.split())
-    parts["dbname"] = name
+    name, dsn = _scratch_catalog(postgres)
     with tempfile.TemporaryDirectory() as tmp:
         env = {
-            "SUAR_DATABASE_DUCKLAKE_POSTGRES": " ".join(f"{k}={v}" for k, v in parts.items()),
+            "SUAR_DATABASE_DUCKLAKE_POSTGRES": dsn,
             "SUAR_DATABASE_DUCKLAKE_DATA_PATH": f"{tmp}/lake",
         }
         cfg = load_config(environ=env)
@@ -258,40 +264,36 @@ def bench_writes(n_articles: int, postgres: str, runs: int) -> None:
     results: dict[str, list[float]] = {"DuckDB file": [], "DuckLake, 1 process": []}
     results["DuckLake, 2 processes"] = []
     for _ in range(runs):
-        name = f"suar_bench_{uuid.uuid4().hex[:8]}"
-        subprocess.run(["psql", postgres, "-qc", f"CREATE DATABASE {name}"], check=True)
-        parts = dict(p.split("=", 1) for p in postgres.split())
-        parts["dbname"] = name
+        name, dsn = _scratch_catalog(postgres)
+        solo_name, solo_dsn = _scratch_catalog(postgres)
         with tempfile.TemporaryDirectory() as tmp:
             lake = {
                 "SUAR_DATABASE_BACKEND": "ducklake",
-                "SUAR_DATABASE_DUCKLAKE_POSTGRES": " ".join(f"{k}={v}" for k, v in parts.items()),
+                "SUAR_DATABASE_DUCKLAKE_POSTGRES": dsn,
                 "SUAR_DATABASE_DUCKLAKE_DATA_PATH": f"{tmp}/lake",
             }
             for label, env, procs in (
                 ("DuckDB file", {"SUAR_DB": f"{tmp}/file.duckdb"}, 1),
                 (
                     "DuckLake, 1 process",
-                    {**lake, "SUAR_DATABASE_DUCKLAKE_DATA_PATH": f"{tmp}/a"},
+                    {
+                        **lake,
+                        "SUAR_DATABASE_DUCKLAKE_DATA_PATH": f"{tmp}/a",
+                        "SUAR_DATABASE_DUCKLAKE_POSTGRES": solo_dsn,
+                    },
                     1,
                 ),
                 ("DuckLake, 2 processes", lake, 2),
             ):
                 if label == "DuckLake, 2 processes":
                     _writer(env, 0, 1, 0)  # the schema once, before both writers start
-                if label == "DuckLake, 1 process":
-                    subprocess.run(
-                        ["psql", postgres, "-qc", f"CREATE DATABASE {name}a"], check=True
-                    )
-                    dsn = " ".join(f"{k}={v}" for k, v in {**parts, "dbname": name + "a"}.items())
-                    env = {**env, "SUAR_DATABASE_DUCKLAKE_POSTGRES": dsn}
                 # Each writer times its own writes (start-up and connecting excluded); the
                 # pair takes as long as its slower member.
                 workers = [_writer(env, i, procs, n_articles, wait=False) for i in range(procs)]
                 seconds = [float(w.communicate()[0]) for w in workers]
                 assert all(w.returncode == 0 for w in workers)
                 results[label].append(n_articles / max(seconds))
-        for db_name in (name, name + "a"):
+        for db_name in (name, solo_name):
             subprocess.run(["psql", postgres, "-qc", f"DROP DATABASE {db_name}"], check=False)
     print(f"writes of {n_articles} articles, batches of 50 (articles/s, median (min-max))")
     base = statistics.median(results["DuckDB file"])
