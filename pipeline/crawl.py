@@ -9,6 +9,7 @@ re-walks discovery without early stopping, and fetches only what is still missin
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
 import time
@@ -228,6 +229,9 @@ def _quiet_scrapy(tty: bool) -> None:
     # A robots.txt that cannot be fetched is logged there with a traceback; the same error is
     # recorded as a discovery failure of the outlet (crawl_failures, sample_errors) instead.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+    # "Gave up retrying" is logged there at ERROR; the spider logs the same page as a failed
+    # URL once, with its status, and records it in crawl_failures.
+    logging.getLogger("scrapy.downloadermiddlewares.retry").setLevel(logging.CRITICAL)
 
 
 def contact_warning(config: Config, outlets: list[Outlet]) -> str | None:
@@ -239,7 +243,7 @@ def contact_warning(config: Config, outlets: list[Outlet]) -> str | None:
     from pipeline.config import DEFAULTS_FILE, _read_toml
 
     default = _read_toml(DEFAULTS_FILE)["crawl"]["contact_url"]
-    remote = [o for o in outlets if urlsplit(o.base_url).hostname not in LOCAL_HOSTS]
+    remote = [o for o in outlets if not is_local_host(urlsplit(o.base_url).hostname)]
     if config.crawl["contact_url"] != default or not remote:
         return None
     return (
@@ -248,7 +252,16 @@ def contact_warning(config: Config, outlets: list[Outlet]) -> str | None:
     )
 
 
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+def is_local_host(host: str | None) -> bool:
+    """True for loopback names and addresses (the demo serves its outlets on 127.0.0.11-17)."""
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass

@@ -66,6 +66,10 @@ def run_demo(
         echo(f"demo site serving {len(base_urls)} outlets on loopback:")
         for outlet, url in base_urls.items():
             echo(f"  {outlet:<16} {url}")
+        echo(
+            "  (it serves one deleted page (404) and one always-failing page (500) on purpose:"
+            " the crawl logs both and counts them as failed)"
+        )
         # only the outlets the demo site serves: an outlet added to the registry without demo
         # pages must not be crawled on the internet by the offline demo
         options = NightlyOptions(

@@ -467,5 +467,9 @@ def test_the_default_contact_url_is_warned_about_for_real_sites_only() -> None:
     outlet = load_registry()["niaga_asia"]
     assert "contact_url" in contact_warning(cfg, [outlet])
     assert contact_warning(cfg, [outlet.with_base_url("http://127.0.0.1:9")]) is None
+    # the demo site serves each outlet on its own loopback address (127.0.0.11-17)
+    assert contact_warning(cfg, [outlet.with_base_url("http://127.0.0.14:9")]) is None
+    assert contact_warning(cfg, [outlet.with_base_url("http://[::1]:9")]) is None
+    assert "contact_url" in contact_warning(cfg, [outlet.with_base_url("http://128.0.0.1:9")])
     cfg.data["crawl"]["contact_url"] = "mailto:ops@example.org"
     assert contact_warning(cfg, [outlet]) is None
