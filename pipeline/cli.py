@@ -412,6 +412,11 @@ def query(ctx: click.Context, statement: str, fmt: str, out: str | None) -> None
 @click.option("--region", help="Kemendagri code prefix: 64 or 64.72 (primary or mentioned).")
 @click.option("--topic", help="Topic code, or a family: conflict.* (TAXONOMY section 1).")
 @click.option("--min-level", type=click.IntRange(0, 4), help="Escalation level at least N.")
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    help="Signal confidence at least X (the --topic's, else the level's; 0-1).",
+)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per story per line.")
 @click.option("--no-semantic", is_flag=True, help="BM25 only (skip loading the embedder).")
@@ -425,6 +430,7 @@ def search(
     region: str | None,
     topic: str | None,
     min_level: int | None,
+    min_confidence: float | None,
     limit: int,
     as_json: bool,
     no_semantic: bool,
@@ -436,7 +442,7 @@ def search(
     cfg = _config(ctx)
     if not text and not reindex:
         _fail("give the text to search for (or --reindex to only rebuild the index)")
-    search_mod.check_filters(region=region, topic=topic)
+    search_mod.check_filters(region=region, topic=topic, min_confidence=min_confidence)
     con, notes = search_mod.open_for_search(
         cfg.db_path,
         wait=cfg.get("database", "lock_timeout"),
@@ -464,6 +470,7 @@ def search(
         region=region,
         topic=topic,
         min_level=min_level,
+        min_confidence=min_confidence,
         limit=limit,
         options=search_mod.SearchOptions.from_config(cfg),
     )

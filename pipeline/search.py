@@ -372,10 +372,22 @@ def _region_param(region: str | None) -> str | None:
     return region
 
 
-def check_filters(*, region: str | None = None, topic: str | None = None) -> None:
+def _confidence_param(value: float | None) -> float | None:
+    """A probability in [0, 1]; anything else is a typo (``--min-confidence 80``)."""
+    if value is None:
+        return None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"--min-confidence {value}: expected a probability from 0 to 1")
+    return float(value)
+
+
+def check_filters(
+    *, region: str | None = None, topic: str | None = None, min_confidence: float | None = None
+) -> None:
     """Raise ValueError for a malformed filter, so a typo fails before the model loads."""
     _region_param(region)
     _topic_params(topic)
+    _confidence_param(min_confidence)
 
 
 def _rrf(rankings: Iterable[tuple[list[int], float]], k: int) -> dict[int, float]:
@@ -472,6 +484,7 @@ def search(
     region: str | None = None,
     topic: str | None = None,
     min_level: int | None = None,
+    min_confidence: float | None = None,
     limit: int = 10,
     options: SearchOptions | None = None,
 ) -> SearchResult:
@@ -479,7 +492,9 @@ def search(
 
     ``embedder`` (``nlp.embeddings.load_embedder``) adds semantic ranking when vectors for
     its model exist; without it, or without vectors, the ranking is BM25 alone and a note
-    says so. A writable connection refreshes a stale index first; a read-only one searches
+    says so. ``min_confidence`` keeps articles whose signal confidence (the trained model's
+    probability of the filtered topic, else of the level; 1.0 once an analyst corrected it)
+    is at least that value, so an analyst can leave out what the model was unsure of. A writable connection refreshes a stale index first; a read-only one searches
     the index it has (see ``open_for_search``).
     """
     opts = options or SearchOptions.from_config()
@@ -503,6 +518,7 @@ def search(
         "topic": topic_exact,
         "topic_prefix": topic_prefix,
         "min_level": min_level,
+        "min_confidence": _confidence_param(min_confidence),
     }
     # Without filters every article is a candidate: skip building the candidate table.
     filtered = any(v is not None for v in filters.values())
