@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlp.cues import CueMatcher, Hit, Sentence
+from nlp.morph import Tok
 
 FIELDS = ("killed", "injured", "arrested", "crowd")
 READS: tuple[str, ...] = ()  # no data file of its own (settings come from signals)
@@ -71,6 +72,19 @@ class MagnitudeRules:
         self.exclude = {
             f: spec["exclude_class"] for f, spec in cfg["fields"].items() if "exclude_class" in spec
         }
+        subj = cfg["subject"]
+        self.subject_reach = int(subj["reach"])
+        self.subject_openers = _words(subj["openers"])
+        self.subject_words = _words(subj["describers"])
+        self.verb_prefixes = tuple(subj["verb_prefixes"])
+        self.active_prefixes = tuple(subj["active_prefixes"])
+        self.linking = _words(subj["linking"])
+        names = cfg["names"]
+        self.name_fields = frozenset(names["fields"])
+        self.name_intro = _words(names["introducers"])
+        self.name_nouns = _words(names["nouns"])
+        self.name_joiners = _words(names["joiners"])
+        self.name_adverbs = _words(names["adverbs"])
 
     def extract(self, sents: list[Sentence]) -> tuple[dict, dict, dict]:
         """(magnitudes, evidence, chosen hits) for the article's present event."""
@@ -179,6 +193,107 @@ class MagnitudeRules:
                 and not self.matcher.in_class("person", nxt)
             ):
                 out.append(Candidate(h.cue.payload, 1, False, h.start, toks[h.j].end, s, h))
+        # named people: "menangkap tersangka berinisial AR (25) dan BS (30)" counts two,
+        # "Budi (40) meninggal dunia" one
+        if self.name_fields and not s.is_title:
+            out.extend(self._named(s, leads))
+        return out
+
+    # ------------------------------------------------------------------ named people
+    def _name_end(self, toks: list[Tok], k: int) -> int:
+        """End of the personal name starting at token k (capitalised words or initials that
+        are no class word such as "Polisi"), or k when none starts there."""
+        j = k
+        while j < len(toks) and j - k < 4:
+            t = toks[j]
+            if not (t.is_word and t.text[:1].isupper()) or any(
+                self.matcher.in_class(c, t) for c in ("person", "security")
+            ):
+                break
+            j += 1
+        return j
+
+    def _age_after(self, toks: list[Tok], k: int) -> int:
+        """End of an age in brackets at token k ("(25)", "(25 tahun)"), or k."""
+        if k + 2 < len(toks) and toks[k].lower == "(" and toks[k + 1].is_digit:
+            j = k + 2
+            if j < len(toks) and toks[j].lower == "tahun":
+                j += 1
+            if j < len(toks) and toks[j].lower == ")":
+                return j + 1
+        return k
+
+    def _names_from(self, toks: list[Tok], k: int, introduced: bool) -> tuple[int, int]:
+        """(how many names, end) of a list of names from token k ("AR (25) dan BS (30)").
+        A name counts when introduced (after "tersangka", "berinisial") or with its age."""
+        count, end = 0, k
+        while True:
+            j = self._name_end(toks, k)
+            if j == k:
+                break
+            after = self._age_after(toks, j)
+            if not (introduced or after > j):
+                break
+            count, end = count + 1, after
+            if end < len(toks) and toks[end].lower in self.name_joiners:
+                k = end + 1
+                continue
+            break
+        return count, end
+
+    def _named(self, s: Sentence, leads: list[Hit]) -> list[Candidate]:
+        toks, out = s.toks, []
+        for h in leads:
+            f = h.cue.payload
+            if f not in self.name_fields:
+                continue
+            if h.cue.kind == "lead":  # object: "mengamankan pelaku berinisial AR"
+                k, introduced = h.j, False
+                while k < len(toks) and (
+                    toks[k].lower in self.name_intro or toks[k].lower in self.name_nouns
+                ):
+                    k, introduced = k + 1, True
+                n, end = self._names_from(toks, k, introduced)
+                if n:
+                    out.append(Candidate(f, n, False, h.start, toks[end - 1].end, s, h))
+            if h.cue.kind == "field" and not self._is_verb(toks[h.i], self.active_prefixes):
+                # subject: "tersangka AR (25) akhirnya diamankan", "Budi (40) tewas"
+                k = h.i - 1
+                while k >= 0 and toks[k].lower in self.name_adverbs:
+                    k -= 1
+                start = k + 1
+                while k >= 0 and (
+                    toks[k].lower == ")" or toks[k].is_digit or toks[k].lower in ("(", "tahun")
+                ):
+                    k -= 1
+                while (
+                    k >= 0
+                    and toks[k].is_word
+                    and toks[k].text[:1].isupper()
+                    and not any(self.matcher.in_class(c, toks[k]) for c in ("person", "security"))
+                ):
+                    k -= 1
+                # walk back over a list "AR (25) dan BS (30)" to its first name
+                first = k + 1
+                while first < start:
+                    j = first - 1
+                    if j < 1 or toks[j].lower not in self.name_joiners:
+                        break
+                    m = j - 1
+                    while m >= 0 and (toks[m].lower in (")", "(", "tahun") or toks[m].is_digit):
+                        m -= 1
+                    while m >= 0 and toks[m].is_word and toks[m].text[:1].isupper():
+                        m -= 1
+                    if m + 1 >= j:
+                        break
+                    first = m + 1
+                introduced = first > 0 and (
+                    toks[first - 1].lower in self.name_intro
+                    or toks[first - 1].lower in self.name_nouns
+                )
+                n, end = self._names_from(toks, first, introduced)
+                if n and end == start:
+                    out.append(Candidate(f, n, False, toks[first].start, h.end, s, h))
         return out
 
     def _total_after(self, s: Sentence, h: Hit):
@@ -211,9 +326,17 @@ class MagnitudeRules:
         if k < len(toks) and toks[k].lower in self.units:
             return None
         gap = 0
+        normal = max(self.gap.values())
+        reach = self.subject_reach if self._subject_start(s, i, k) else normal
+        in_relative = rel_active = crossed_verb = False
         fallback: Candidate | None = None
         while k < len(toks):
             h = field_at.get(k)
+            if h is not None and rel_active and h.cue.payload != "crowd":
+                # "dua pelaku yang menganiaya korban hingga tewas": the relative clause's
+                # object died, not the counted subject; the main clause resumes at a comma
+                k = h.j
+                continue
             if h is not None and fallback is None and (h.cue.payload, h.cue.text) in self.weak:
                 # "14 orang diamankan": a plain "orang" is a crowd only if no other cue follows
                 vals = [c.value for c in chain]
@@ -223,7 +346,9 @@ class MagnitudeRules:
                 continue
             if h is not None:
                 fld = h.cue.payload
-                if gap > self.gap[fld]:
+                if gap > (self.gap[fld] if reach == normal or fld == "crowd" else reach):
+                    return fallback
+                if crossed_verb and fld != "crowd":  # a crowd acts: "500 buruh menggelar aksi"
                     return fallback
                 excl = self.exclude.get(fld)
                 if excl and any(self.matcher.in_class(excl, t) for t in toks[chain[0].end : k]):
@@ -243,14 +368,47 @@ class MagnitudeRules:
                 chain.append(nxt)
                 k = nxt.end
                 continue
+            if low == "yang":
+                in_relative = True
+            elif low == ",":
+                in_relative = rel_active = False
+            elif in_relative and self._is_verb(t, ("me",)):
+                rel_active = True
             if (
-                gap >= max(self.gap.values())
+                gap >= reach
                 or (not t.is_word and not t.is_digit and low not in (",", "(", ")", "-", "'"))
                 or low in self.conjunctions
                 or k in nums
+                or (gap >= normal and not in_relative and self._is_verb(t))
             ):
                 return fallback
+            if not in_relative and self._is_verb(t, self.active_prefixes):
+                crossed_verb = True
             if t.is_word or t.is_digit:
                 gap += 1
             k += 1
         return fallback
+
+    def _is_verb(self, t: Tok, prefixes: tuple[str, ...] | None = None) -> bool:
+        """An affixed verb ("mengatakan", "ditemukan", "berjaga"): the end of a subject noun
+        phrase. Describing words ("berusia", "bernama") and verbs that link a subject to its
+        state ("mengalami luka", "berhasil diamankan") are not."""
+        return (
+            t.is_word
+            and t.lower.startswith(prefixes or self.verb_prefixes)
+            and t.stem != t.lower
+            and t.lower not in self.subject_words
+            and t.lower not in self.linking
+        )
+
+    def _subject_start(self, s: Sentence, i: int, end: int) -> bool:
+        """Does the count at tokens [i, end) open its clause with a person noun after it
+        ("Seorang warga asal ..., tewas"; "empat pelaku yang diduga ... dibekuk")? Such a
+        subject reaches its predicate cue across a longer noun phrase."""
+        toks = s.toks
+        if end >= len(toks) or not self.matcher.in_class("person", toks[end]):
+            return False
+        k = i - 1
+        while k >= 0 and toks[k].lower in self.fillers:
+            k -= 1
+        return k < 0 or toks[k].lower in self.subject_openers
