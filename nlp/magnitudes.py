@@ -39,6 +39,7 @@ class Candidate:
     end: int
     sent: Sentence
     hit: Hit
+    num: int = -1  # char offset of the first number ("mengamankan 69 orang": of 69)
 
 
 def _words(items: list[str]) -> frozenset[str]:
@@ -81,6 +82,7 @@ class MagnitudeRules:
         self.linking = _words(subj["linking"])
         names = cfg["names"]
         self.name_fields = frozenset(names["fields"])
+        self.wounds = _words(cfg["fields"]["injured"].get("wound_nouns", []))
         self.name_intro = _words(names["introducers"])
         self.name_nouns = _words(names["nouns"])
         self.name_joiners = _words(names["joiners"])
@@ -95,6 +97,12 @@ class MagnitudeRules:
             if not s.background:
                 cands.extend(self._sentence(s, prev_ctx))
             prev_ctx = ctx
+        # a number another field's cue counts is no crowd ("mengamankan 69 orang" at a protest)
+        claimed = [(c.num, c.end) for c in cands if c.field != "crowd" and c.num >= 0]
+        cands = [
+            c for c in cands
+            if c.field != "crowd" or not any(a <= c.num < b for a, b in claimed)
+        ]  # fmt: skip
         values: dict[str, int | None] = dict.fromkeys(FIELDS)
         evidence: dict[str, dict] = {}
         chosen_hits: dict[str, tuple] = {}
@@ -178,9 +186,13 @@ class MagnitudeRules:
                 continue
             if span.end < len(toks) and toks[span.end].lower in self.units:
                 continue
+            value, end = self._chain_after(s, span)
             out.append(
-                Candidate(h.cue.payload, span.value, False, h.start, toks[span.end - 1].end, s, h)
-            )
+                Candidate(
+                    h.cue.payload, value, False, h.start, toks[end - 1].end, s, h,
+                    toks[span.start].start,
+                )
+            )  # fmt: skip
         # named victim: "menewaskan Budi"
         for h in s.hits:
             if h.cue.kind != "named" or h.negated or h.hypothetical:
@@ -296,6 +308,30 @@ class MagnitudeRules:
                     out.append(Candidate(f, n, False, toks[first].start, h.end, s, h))
         return out
 
+    def _chain_after(self, s: Sentence, span) -> tuple[int | None, int]:
+        """(summed value, end token) of a lead cue's object list: "mengamankan 69 orang
+        laki-laki dan 12 orang perempuan" = 81, "menewaskan dua polisi dan tiga warga" = 5.
+        Between the groups only a few people words (no verb, no other cue)."""
+        toks, nums = s.toks, s.nums
+        value, end = span.value, span.end
+        while value is not None:
+            k, words = end, 0
+            while (
+                k < len(toks)
+                and words < _LEAD_SKIP
+                and toks[k].is_word
+                and toks[k].lower not in self.conjunctions
+                and not self._is_verb(toks[k])
+            ):
+                k, words = k + 1, words + 1
+            nxt = nums.get(k + 1) if k < len(toks) and toks[k].lower in ("dan", "serta") else None
+            if nxt is None or nxt.value is None:
+                break
+            if nxt.end < len(toks) and toks[nxt.end].lower in self.units:
+                break
+            value, end = value + nxt.value, nxt.end
+        return value, end
+
     def _total_after(self, s: Sentence, h: Hit):
         """ "jumlah korban tewas akibat kerusuhan itu bertambah menjadi 12 orang": a lead cue
         reaches a number further on when a total word ("menjadi", "mencapai") precedes it."""
@@ -341,7 +377,9 @@ class MagnitudeRules:
                 # "14 orang diamankan": a plain "orang" is a crowd only if no other cue follows
                 vals = [c.value for c in chain]
                 value = None if any(v is None for v in vals) else sum(vals)
-                fallback = Candidate(h.cue.payload, value, False, toks[i].start, h.end, s, h)
+                fallback = Candidate(
+                    h.cue.payload, value, False, toks[i].start, h.end, s, h, toks[i].start
+                )
                 k = h.j
                 continue
             if h is not None:
@@ -358,7 +396,9 @@ class MagnitudeRules:
                 whole = self._whole_before(s, i)
                 if whole is not None and value is not None and whole.value is not None:
                     value = max(value, whole.value)
-                return Candidate(fld, value, False, toks[i].start, h.end, s, h)
+                if k == chain[-1].end and h.j < len(toks) and toks[h.j].lower in self.wounds:
+                    return fallback  # "tiga luka tusukan": wounds, not people
+                return Candidate(fld, value, False, toks[i].start, h.end, s, h, toks[i].start)
             t = toks[k]
             low = t.lower
             if low in ("dan", "serta") and k + 1 in nums:

@@ -147,7 +147,7 @@ def _parse_words(toks: list[Tok], i: int, units: dict[str, int], mults: dict[str
         w = toks[k].lower
         if w in units:
             v = units[w]
-            if last == "unit":
+            if last == "unit" and last_unit < 100:  # "dua tiga" is no number; "seratus dua" is
                 break
             if v >= 1000:
                 total += v
