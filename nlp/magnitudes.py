@@ -83,6 +83,7 @@ class MagnitudeRules:
         names = cfg["names"]
         self.name_fields = frozenset(names["fields"])
         self.wounds = _words(cfg["fields"]["injured"].get("wound_nouns", []))
+        self.weak_exclude = _words(cfg["fields"]["crowd"].get("weak_exclude", []))
         self.name_intro = _words(names["introducers"])
         self.name_nouns = _words(names["nouns"])
         self.name_joiners = _words(names["joiners"])
@@ -160,6 +161,10 @@ class MagnitudeRules:
             prev = field_at.get(h.i)
             if prev is None or h.j > prev.j:
                 field_at[h.i] = h
+        if any(t.lower in self.weak_exclude for t in toks):  # "500 orang mengungsi"
+            field_at = {
+                k: h for k, h in field_at.items() if (h.cue.payload, h.cue.text) not in self.weak
+            }
         # NUMBER ... CUE
         for i in sorted(nums):
             cand = self._follow(s, i, field_at)
@@ -186,6 +191,9 @@ class MagnitudeRules:
                 continue
             if span.end < len(toks) and toks[span.end].lower in self.units:
                 continue
+            excl = self.exclude.get(h.cue.payload)
+            if excl and span.end < len(toks) and self.matcher.in_class(excl, toks[span.end]):
+                continue  # "melibatkan 200 personel" is a deployment
             value, end = self._chain_after(s, span)
             out.append(
                 Candidate(
@@ -272,6 +280,8 @@ class MagnitudeRules:
                 # subject: "tersangka AR (25) akhirnya diamankan", "Budi (40) tewas"
                 k = h.i - 1
                 while k >= 0 and toks[k].lower in self.name_adverbs:
+                    k -= 1
+                if k > 0 and toks[k].lower == ",":  # apposition: "korban, AR (30), tewas"
                     k -= 1
                 start = k + 1
                 while k >= 0 and (
