@@ -83,6 +83,10 @@ class MagnitudeRules:
         names = cfg["names"]
         self.name_fields = frozenset(names["fields"])
         self.wounds = _words(cfg["fields"]["injured"].get("wound_nouns", []))
+        bare = cfg["bare"]
+        self.bare = {f: _words(bare[f]) for f in FIELDS if f in bare}
+        self.bare_block = _words(bare["blockers"])
+        self.agents = _words(bare["agents"])
         self.weak_exclude = _words(cfg["fields"]["crowd"].get("weak_exclude", []))
         self.name_intro = _words(names["introducers"])
         self.name_nouns = _words(names["nouns"])
@@ -217,6 +221,52 @@ class MagnitudeRules:
         # "Budi (40) meninggal dunia" one
         if self.name_fields and not s.is_title:
             out.extend(self._named(s, leads))
+        if self.bare:
+            out.extend(self._bare(s, leads))
+        return out
+
+    def _bare_noun(self, toks: list[Tok], k: int, field: str) -> bool:
+        """Is token k a bare singular noun for `field` ("pelaku", not "para pelaku" or
+        "dua pelaku")? Indonesian leaves number unmarked, but reports name a group as a
+        group ("para pelaku", "keempat tersangka", "tiga pelaku")."""
+        if not 0 <= k < len(toks) or toks[k].lower not in self.bare.get(field, ()):
+            return False
+        prev = toks[k - 1] if k else None
+        return prev is None or not (
+            prev.is_digit
+            or prev.lower in self.bare_block
+            or prev.lower in self.fillers
+            or self.matcher.in_class("person", prev)
+        )
+
+    def _bare(self, s: Sentence, leads: list[Hit]) -> list[Candidate]:
+        """One person for a bare singular subject or object of the cue: "Pelaku sudah kami
+        amankan", "polisi meringkus pelaku penganiayaan", "tersangka ditahan". A stated
+        figure elsewhere is larger or equal and wins (the largest count is kept)."""
+        toks, out = s.toks, []
+        for h in leads:
+            f = h.cue.payload
+            if f not in self.bare:
+                continue
+            active = self._is_verb(toks[h.i], self.active_prefixes)
+            if h.cue.kind == "lead" and self._bare_noun(toks, h.j, f):
+                nxt = toks[h.j + 1].lower if h.j + 1 < len(toks) else ""
+                if nxt not in self.name_joiners and h.j + 1 not in s.nums:
+                    out.append(Candidate(f, 1, False, h.start, toks[h.j].end, s, h))
+                continue
+            if active:
+                continue
+            k = h.i - 1
+            while k >= 0 and (toks[k].lower in self.name_adverbs or toks[k].lower in self.agents):
+                k -= 1
+            if k < h.i - 1 or h.cue.kind == "field":
+                bare_kind_ok = h.cue.kind == "field" or toks[h.i - 1].lower in self.agents
+                if (
+                    bare_kind_ok
+                    and self._bare_noun(toks, k, f)
+                    and (k == 0 or toks[k - 1].lower not in self.name_joiners)
+                ):
+                    out.append(Candidate(f, 1, False, toks[k].start, h.end, s, h))
         return out
 
     # ------------------------------------------------------------------ named people
@@ -337,7 +387,10 @@ class MagnitudeRules:
             nxt = nums.get(k + 1) if k < len(toks) and toks[k].lower in ("dan", "serta") else None
             if nxt is None or nxt.value is None:
                 break
-            if nxt.end < len(toks) and toks[nxt.end].lower in self.units:
+            after = [t.lower for t in toks[nxt.end : nxt.end + 2]]
+            if after and (after[0] in self.units or after[0] in self.subset or after[0] == "dari"):
+                break  # "empat orang dan satu diantaranya / dari mereka" is part of the four
+            if after[:2] == ["di", "antaranya"]:
                 break
             value, end = value + nxt.value, nxt.end
         return value, end
