@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlp.cues import CueMatcher, Hit, Sentence
-from nlp.morph import Tok
+from nlp.morph import NumSpan, Tok
 
 FIELDS = ("killed", "injured", "arrested", "crowd")
 READS: tuple[str, ...] = ()  # no data file of its own (settings come from signals)
@@ -471,6 +471,14 @@ class MagnitudeRules:
                 chain.append(nxt)
                 k = nxt.end
                 continue
+            if low in ("dan", "serta") and gap <= 2 and not s.is_title:
+                # "Enam penumpang dan Junni luka": a named person adds one to the group
+                j = self._name_end(toks, k + 1)
+                if j > k + 1:
+                    j = self._age_after(toks, j)
+                    chain.append(NumSpan(k + 1, j, 1))
+                    k = j
+                    continue
             if low == "yang":
                 in_relative = True
             elif low == ",":
