@@ -178,6 +178,15 @@ class MagnitudeRules:
         for h in leads:
             k = h.j
             skipped = 0
+            # the passive's agent may stand first: "yang diamankan polisi sebanyak 12 orang"
+            while (
+                k < h.j + 2
+                and k < len(toks)
+                and (toks[k].lower in self.agents or self.matcher.in_class("security", toks[k]))
+            ):
+                k += 1
+            if k > h.j and (k >= len(toks) or toks[k].lower not in self.fillers):
+                k = h.j  # an agent with no "sebanyak" after it: "menangkap polisi 2 kali"
             while (
                 k < len(toks)
                 and k not in nums

@@ -54,3 +54,120 @@ def test_securing_places_is_no_arrest():
     # "amankan" also means to secure a venue: a count of places is no arrest
     text = "Polda Contoh Amankan 1.200 Tempat Pemungutan Suara\nPersonel disebar ke desa-desa."
     assert mags(text)["arrested"] is None
+
+
+# --- recall of the phrasings real reports use (issue 13); sentences written for the tests
+
+
+def test_subject_noun_phrase_reaches_its_predicate_across_appositions():
+    text = (
+        "Warga dikeroyok di pasar\n"
+        "Seorang warga asal Kecamatan Contoh, Kabupaten Lain, tewas usai dikeroyok di pasar "
+        "pada Senin malam."
+    )
+    assert mags(text)["killed"] == 1
+
+
+def test_relative_clause_inside_the_subject_is_crossed():
+    text = (
+        "Polres bekuk pengedar\n"
+        "Dalam operasi itu, empat pria yang diduga sebagai pengedar sabu dibekuk di lokasi "
+        "berbeda."
+    )
+    assert mags(text)["arrested"] == 4
+
+
+def test_an_active_verb_ends_the_counted_phrase():
+    # the witness is counted by no cue: the dead person is "korban", not "seorang saksi"
+    text = "Penikaman di terminal\nSeorang saksi di lokasi mengatakan korban ditikam."
+    assert mags(text)["killed"] is None
+    # "yang menganiaya korban hingga tewas": the victim died, not the two counted attackers
+    text = (
+        "Dua pelaku penganiayaan ditangkap\n"
+        "Dua pelaku utama yang menganiaya siswa itu hingga tewas kini ditahan polisi."
+    )
+    res = mags(text)
+    assert res["killed"] != 2
+    assert res["arrested"] == 2
+
+
+def test_linking_verbs_keep_the_count():
+    text = "Bentrokan antarwarga\nDalam bentrok itu, lima orang mengalami luka tembak."
+    assert mags(text)["injured"] == 5
+
+
+def test_named_suspects_count_one_each():
+    text = (
+        "Polisi tangkap pelaku pembacokan\n"
+        "Polisi menangkap tersangka berinisial AR (25) dan BS (30) di rumahnya pada Selasa."
+    )
+    assert mags(text)["arrested"] == 2
+    text = "Pembacokan di kampung\nPelaku AR akhirnya diamankan polisi di rumah kerabatnya."
+    assert mags(text)["arrested"] == 1
+    # capitalised words with no person noun or age before them are no names
+    text = "Pengamanan hari raya\nPolisi mengamankan Natal dan Tahun Baru di kota itu."
+    assert mags(text)["arrested"] is None
+    # "anggota <Organisation>" names a group, not a person
+    text = "Bentrok perguruan silat\nPolisi menangkap anggota Perguruan Silat Contoh di desa."
+    assert mags(text)["arrested"] is None
+
+
+def test_bare_singular_suspect_is_one_but_a_group_is_not():
+    assert mags("Penganiayaan di desa\nPelaku sudah kami amankan di polsek.")["arrested"] == 1
+    assert mags("Pencurian di pasar\nPara pelaku sudah diamankan polisi.")["arrested"] is None
+    assert mags("Pencurian di pasar\nPelaku belum ditangkap polisi.")["arrested"] is None
+    # a stated figure wins over the bare noun
+    text = "Tawuran pelajar\nTiga pelaku ditangkap. Pelaku lain ditahan di polsek."
+    assert mags(text)["arrested"] == 3
+
+
+def test_object_lists_of_a_lead_cue_are_summed_but_partitives_are_not():
+    text = (
+        "Razia di kampung\n"
+        "Dalam kerusuhan itu polisi mengamankan 69 orang laki-laki dan 12 orang perempuan."
+    )
+    res = mags(text)
+    assert res["arrested"] == 81
+    assert res["crowd"] is None  # numbers the arrest counts are no crowd
+    text = "Razia narkoba\nPolisi menangkap empat orang pria dan satu di antaranya pengedar."
+    assert mags(text)["arrested"] == 4
+
+
+def test_totals_after_the_event_and_agents_before_the_count():
+    text = (
+        "Kerusuhan di kota\n"
+        "Massa membakar kantor camat pada Senin. Polisi berjaga di lokasi. "
+        "Hingga Selasa, total korban tewas dalam kerusuhan itu tercatat 9 orang. "
+        "Dalam kerusuhan itu, yang diamankan polisi sebanyak 12 orang."
+    )
+    res = mags(text)
+    assert res["killed"] == 9
+    assert res["arrested"] == 12
+
+
+def test_number_words_with_hundreds_and_lives():
+    text = "Demo di kantor bupati\nSeratus dua puluh orang massa aksi mendatangi kantor bupati."
+    assert mags(text)["crowd"] == 120
+    assert mags("Bentrokan dua desa\nBentrokan itu merenggut dua nyawa.")["killed"] == 2
+
+
+def test_wounds_are_not_people():
+    text = "Penikaman di jalan\nKorban menderita tiga luka tusukan di punggung usai dikeroyok."
+    assert mags(text)["injured"] is None
+
+
+def test_weapon_hits_and_a_named_person_joined_to_a_group():
+    text = "Bentrok antardesa\nTiga orang dilaporkan terkena busur panah dalam bentrokan itu."
+    assert mags(text)["injured"] == 3
+    text = "Bus terguling\nEnam penumpang dan Budi luka ringan hingga parah."
+    assert mags(text)["injured"] == 7
+
+
+def test_clash_crowds_and_displaced_people():
+    text = "Tawuran pelajar\nTawuran yang melibatkan sekitar 30 pelajar itu terjadi Kamis sore."
+    assert mags(text)["crowd"] == 30
+    text = "Aksi buruh\nAksi unjuk rasa itu diikuti oleh kurang lebih 1.500 buruh."
+    assert mags(text)["crowd"] == 1500
+    # displaced people are no crowd, even in a riot story
+    text = "Kerusuhan di kampung\nSaat kerusuhan, sekitar 500 orang mengungsi ke kantor desa."
+    assert mags(text)["crowd"] is None
