@@ -100,7 +100,11 @@ class MagnitudeRules:
         for s in sents:
             ctx = any(h.cue.kind == "crowdctx" for h in s.hits)
             if not s.background:
-                cands.extend(self._sentence(s, prev_ctx))
+                found = self._sentence(s, prev_ctx)
+                if s.denial:  # "membantah adanya penembakan yang menewaskan satu anggota"
+                    denied_from = min(h.start for h in s.hits if h.cue.kind == "denial")
+                    found = [c for c in found if c.start < denied_from]
+                cands.extend(found)
             prev_ctx = ctx
         # a number another field's cue counts is no crowd ("mengamankan 69 orang" at a protest)
         claimed = [(c.num, c.end) for c in cands if c.field != "crowd" and c.num >= 0]

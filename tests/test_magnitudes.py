@@ -171,3 +171,17 @@ def test_clash_crowds_and_displaced_people():
     # displaced people are no crowd, even in a riot story
     text = "Kerusuhan di kampung\nSaat kerusuhan, sekitar 500 orang mengungsi ke kantor desa."
     assert mags(text)["crowd"] is None
+
+
+def test_a_denied_claim_is_no_count_but_figures_before_the_denial_are():
+    text = (
+        "Polda bantah penembakan\n"
+        "Kabid Humas membantah adanya aksi penembakan yang menewaskan satu anggota Brimob."
+    )
+    assert mags(text)["killed"] is None
+    text = "Bentrok di kampung\nDua warga tewas, namun polisi membantah ada penembakan."
+    assert mags(text)["killed"] == 2
+
+
+def test_collective_number_words():
+    assert mags("Tujuh pemuda ditangkap\nKetujuhnya kini ditahan di polsek.")["arrested"] == 7
