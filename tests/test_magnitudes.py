@@ -185,3 +185,10 @@ def test_a_denied_claim_is_no_count_but_figures_before_the_denial_are():
 
 def test_collective_number_words():
     assert mags("Tujuh pemuda ditangkap\nKetujuhnya kini ditahan di polsek.")["arrested"] == 7
+
+
+def test_time_adverbials_do_not_cut_a_total():
+    text = "Kerusuhan di kota\nMassa membakar pasar. Jumlah korban tewas hingga Senin mencapai 12 orang."
+    assert mags(text)["killed"] == 12
+    text = "Tawuran antarkampung\nTawuran pecah. Dua orang hingga kini masih ditahan di polsek."
+    assert mags(text)["arrested"] == 2
