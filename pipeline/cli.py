@@ -73,7 +73,17 @@ def main(ctx: click.Context, db_path: str | None, config_file: str | None, verbo
 
 # Commands that run on a DuckLake catalog today (docs/SCALING.md); the others still need the
 # DuckDB file and say so rather than write to the file behind the user's back.
-_DUCKLAKE_COMMANDS = {"query", "digest", "migrate", "config", "crawl", "enrich"}
+_DUCKLAKE_COMMANDS = {
+    "query",
+    "digest",
+    "migrate",
+    "config",
+    "crawl",
+    "enrich",
+    "embed",
+    "stories",
+    "nightly",
+}
 
 
 def _config(ctx: click.Context) -> Config:
