@@ -98,7 +98,7 @@ def write_vectors(
     def write() -> None:
         with ducklake.locked(con, "embeddings"):
             for stmt in db.statements("lake/embed_upsert"):
-                con.execute(stmt, params)
+                con.execute(stmt, {k: v for k, v in params.items() if f"${k}" in stmt})
 
     ducklake.retry(con, write)
 
