@@ -103,7 +103,7 @@ def write_vectors(
     ducklake.retry(con, write)
 
 
-def _remove_stale(con: duckdb.DuckDBPyConnection, model_id: str) -> int:
+def remove_stale(con: duckdb.DuckDBPyConnection, model_id: str) -> int:
     """Delete this model's vectors of articles gone or no longer Indonesian; how many."""
     if not ducklake.is_lake(con):
         with db.transaction(con):
@@ -129,7 +129,7 @@ def run_embed(
     start = time.monotonic()
     model_id = embedder.model_id
     stats = EmbedStats(model=model_id, dim=embedder.dim)
-    stats.removed = _remove_stale(con, model_id)
+    stats.removed = remove_stale(con, model_id)
     ids = pending_ids(con, model_id, force=force)
     lake = ducklake.is_lake(con)
     if limit is not None:

@@ -86,13 +86,22 @@ def _at_once(command: str, env: dict[str, str], n: int = 2) -> list[dict]:
     return [json.loads(o.strip().splitlines()[-1]) for o, _ in outs]
 
 
+# Columns that differ between two crawls whatever the storage: which of an outlet's failed
+# discovery URLs is reported as its last error depends on the order the responses arrive.
+CRAWL_ORDER = {"last_error"}
+
+
 def _digest_rows(week_dir: Path) -> dict[str, list[tuple[str, ...]]]:
     """Every digest CSV as a sorted list of rows, id columns (``id``, ``*_id``) left out."""
     out = {}
     for path in sorted(week_dir.glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.reader(fh))
-        keep = [i for i, c in enumerate(rows[0]) if c != "id" and not c.endswith("_id")]
+        keep = [
+            i
+            for i, c in enumerate(rows[0])
+            if c != "id" and not c.endswith("_id") and c not in CRAWL_ORDER
+        ]
         out[path.name] = sorted(tuple(r[i] for i in keep) for r in rows[1:])
     return out
 
