@@ -9,6 +9,10 @@ run exits non-zero with one line naming the step and the reason. Steps that need
 (stories on half-enriched data, a digest from stale stories) are skipped instead, because their
 output would look complete and be wrong.
 
+On the DuckLake backend (docs/SCALING.md) the run is crawl, enrich, embed, stories and
+digest; the search index and the snapshot need the DuckDB file and are skipped with a logged
+note (``LAKE_SKIPS``), not failed.
+
 Two runs never overlap: a lock FILE beside the database (``data/suar.nightly.lock``) is held
 with ``flock``; the kernel releases it when the holder dies, so a killed run's lock is taken
 over by the next run, which says so in the log.
