@@ -188,7 +188,14 @@ def build_stories(
             _assign_pending(con, params, model, today, stats)
         return stats
 
-    stats = ducklake.retry(con, run)
+    if (
+        lake
+        and not rebuild
+        and not con.execute(sql("stories_pending"), {"model": model}).fetchone()
+    ):
+        stats = StoryStats(model=model)  # nothing to do: no lock taken, no catalog snapshot
+    else:
+        stats = ducklake.retry(con, run)
     stats.stories_total = con.execute("SELECT count(*) FROM stories").fetchone()[0]
     stats.seconds = time.monotonic() - started
     return stats
