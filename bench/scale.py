@@ -15,12 +15,15 @@ Three parts, each printed as medians (with min-max over --runs) and ratios to on
 * writes: --write-articles invented articles saved by the crawler's writer
   (store.save_batch, batches of 50) into a DuckDB file, into a DuckLake catalog by one
   process, and by 2 processes at once (each its own half; they serialise on the writers'
-  lock, pipeline/ducklake.py); articles written per second.
+  lock, pipeline/ducklake.py); articles written per second;
+* embed: --embed-articles invented articles embedded by the local engine (`suar embed`) and
+  on a local Ray cluster with 1 and 2 workers (`suar embed --engine ray`, model load
+  included); articles per second.
 
     .venv/bin/python bench/scale.py --redis redis://127.0.0.1:56379/0 \
         --postgres "host=127.0.0.1 port=55432 user=postgres dbname=postgres" \
         [--articles 5000] [--enrich-articles 2000] [--lake-articles 100000] [--runs 3]
-        [--parts crawl,enrich,lake,writes] [--write-articles 2000]
+        [--parts crawl,enrich,lake,writes,embed] [--write-articles 2000] [--embed-articles 100]
 
 On a 2-core machine expect at most ~2x from 2 workers, and less when others share the cores.
 """
@@ -153,6 +156,63 @@ def bench_enrich(n_articles: int, workers: list[int], runs: int) -> None:
             results.setdefault(n, []).append(done / seconds)
             print(f"  enrich, {n} Ray worker(s): {done} articles in {seconds:.1f} s", flush=True)
     _print_ratios(f"enrichment of {n_articles} articles on Ray", "articles/s", results)
+
+
+def _article_records(n_articles: int) -> list[Any]:
+    import hashlib
+
+    from bench.enrich import generate_articles
+    from pipeline.store import ArticleRecord
+
+    return [
+        ArticleRecord(
+            url=a["url"],
+            outlet="contoh",
+            title=a["title"],
+            body=a["text"],
+            content_hash=hashlib.sha256(a["text"].encode()).hexdigest(),
+            language="id",
+        )
+        for a in generate_articles(n_articles)
+    ]
+
+
+def bench_embed(n_articles: int, workers: list[int], runs: int) -> None:
+    """Embedding: the local engine, then Ray with each worker count (model load included)."""
+    import ray
+
+    from pipeline import db
+    from pipeline.embed import configured_embedder, embed_settings, run_embed
+    from pipeline.embed_ray import run_embed_ray
+    from pipeline.store import save_batch
+
+    records = _article_records(n_articles)
+    local: list[float] = []
+    results: dict[int, list[float]] = {}
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            con = db.connect(Path(tmp) / "m.duckdb")
+            save_batch(con, records)
+            started = time.perf_counter()
+            stats = run_embed(con, configured_embedder())
+            seconds = time.perf_counter() - started
+            con.close()
+        local.append(stats.embedded / seconds)
+        print(f"  embed, local: {stats.embedded} articles in {seconds:.1f} s", flush=True)
+    print(f"embedding of {n_articles} articles, local engine (articles/s): {_spread(local)}")
+    for n in workers:
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                con = db.connect(Path(tmp) / "m.duckdb")
+                save_batch(con, records)
+                started = time.perf_counter()
+                stats = run_embed_ray(con, embed_settings(), workers=n)
+                seconds = time.perf_counter() - started
+                con.close()
+            ray.shutdown()
+            results.setdefault(n, []).append(stats.embedded / seconds)
+            print(f"  embed, {n} Ray worker(s): {stats.embedded} articles in {seconds:.1f} s")
+    _print_ratios(f"embedding of {n_articles} articles on Ray", "articles/s", results)
 
 
 def _median_time(fn: Any, runs: int) -> list[float]:
@@ -324,6 +384,7 @@ def main() -> None:
     ap.add_argument("--lake-articles", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--write-articles", type=int, default=2000)
+    ap.add_argument("--embed-articles", type=int, default=100)
     ap.add_argument("--parts", default="crawl,enrich,lake")
     args = ap.parse_args()
     parts = set(args.parts.split(","))
@@ -336,6 +397,8 @@ def main() -> None:
         bench_lake(args.lake_articles, args.postgres, args.runs)
     if "writes" in parts:
         bench_writes(args.write_articles, args.postgres, args.runs)
+    if "embed" in parts:
+        bench_embed(args.embed_articles, [1, 2], args.runs)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,17 @@ def main(ctx: click.Context, db_path: str | None, config_file: str | None, verbo
 
 # Commands that run on a DuckLake catalog today (docs/SCALING.md); the others still need the
 # DuckDB file and say so rather than write to the file behind the user's back.
-_DUCKLAKE_COMMANDS = {"query", "digest", "migrate", "config", "crawl", "enrich"}
+_DUCKLAKE_COMMANDS = {
+    "query",
+    "digest",
+    "migrate",
+    "config",
+    "crawl",
+    "enrich",
+    "embed",
+    "stories",
+    "nightly",
+}
 
 
 def _config(ctx: click.Context) -> Config:
@@ -785,8 +795,25 @@ def models_prepare(ctx: click.Context, force: bool) -> None:
 @click.option("--limit", type=int, help="Embed at most N articles this run.")
 @click.option("--force", is_flag=True, help="Embed again even if up to date.")
 @click.option("--status", is_flag=True, help="Only show stored vectors per model.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: encode on Ray workers (docs/SCALING.md); the vectors are written here.",
+)
+@click.option("--address", help="Ray cluster address (ray://host:10001 or auto); default: local.")
+@click.option("--workers", type=int, help="Ray workers (default: 2, or 1 on one core).")
 @click.pass_context
-def embed(ctx: click.Context, limit: int | None, force: bool, status: bool) -> None:
+def embed(
+    ctx: click.Context,
+    limit: int | None,
+    force: bool,
+    status: bool,
+    engine: str,
+    address: str | None,
+    workers: int | None,
+) -> None:
     """Embed every Indonesian article not yet embedded by the configured model (issue 4)."""
     cfg = _config(ctx)
     if status:
@@ -798,8 +825,26 @@ def embed(ctx: click.Context, limit: int | None, force: bool, status: bool) -> N
         return
     from nlp.e5convert import ConvertError
     from nlp.embeddings import EmbeddingError
-    from pipeline.embed import configured_embedder, run_embed
+    from pipeline.embed import configured_embedder, embed_settings, run_embed
 
+    if engine == "ray":
+        from nlp.annotate import default_workers
+        from pipeline.embed_ray import run_embed_ray
+
+        try:
+            with _open_db(cfg) as con:
+                stats = run_embed_ray(
+                    con,
+                    embed_settings(cfg),
+                    address=address,
+                    workers=workers or default_workers(),
+                    limit=limit,
+                    force=force,
+                )
+        except (ConvertError, EmbeddingError) as exc:
+            _fail(str(exc))
+        click.echo(json.dumps(stats.as_dict(), ensure_ascii=False))
+        return
     try:
         embedder = configured_embedder(cfg)
     except (ConvertError, EmbeddingError) as exc:

@@ -20,6 +20,7 @@ This module owns everything DuckLake-specific, so ``pipeline/db.py`` stays the D
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import re
 import time
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 ALIAS = "lake"
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # The file's id sequences and the column each numbers (DuckLake has no sequences: ids copied
 # back from a catalog must not be handed out again).
 _SEQUENCES = {
@@ -210,6 +212,8 @@ def connect(
         if migrate and not read_only:
             create_views(con)
             ensure_locks(con)
+            refresh_reference_data(con)
+            refresh_derived(con)
     except BaseException:
         con.close()
         raise
@@ -317,6 +321,7 @@ def migrate_to_ducklake(db_path: str | Path, cfg: Config) -> MigrateReport:
         tables = _schema_tables(con, "src", ALIAS)
         report = MigrateReport(str(db_path), f"ducklake {settings(cfg)[0]}")
         report.tables = _copy(con, "src", ALIAS, tables)
+        _carry_marks(con)
         return report
     finally:
         con.close()
@@ -363,8 +368,31 @@ def _check_versions(con: duckdb.DuckDBPyConnection, source: str, target: str) ->
         )
 
 
+def _carry_marks(con: duckdb.DuckDBPyConnection) -> None:
+    """After a copy into the catalog: the high-water marks from the file's sequences.
+
+    The file's sequence may be past its largest stored id (deleted stories); the catalog's
+    ``seq:`` row must be too, or an id the file already handed out would come back.
+    """
+
+    def write() -> None:
+        with db.transaction(con):
+            for table in MARKED:
+                seq = _SEQUENCES[table][1]
+                last = con.execute(
+                    "SELECT coalesce(max(last_value), 0) FROM duckdb_sequences() "
+                    "WHERE database_name = 'src' AND sequence_name = ?",
+                    [seq],
+                ).fetchone()[0]
+                top = max(int(last or 0), mark(con, table, "src"), mark(con, table))
+                set_state(con, f"seq:{table}", str(top), None)
+
+    retry(con, write)
+
+
 def _advance_sequences(con: duckdb.DuckDBPyConnection) -> None:
-    """Move the file's id sequences past the copied ids, so new rows never reuse one.
+    """Move the file's id sequences past the copied ids (and the catalog's high-water marks),
+    so new rows never reuse one; the ``seq:`` rows then go (the sequences carry them).
 
     In an explicit transaction: duckdb 1.5.5 loses sequence advances made in autocommit
     when they are a session's only change (seen here: ids restarted at 1 after reopening).
@@ -372,9 +400,12 @@ def _advance_sequences(con: duckdb.DuckDBPyConnection) -> None:
     with db.transaction(con):
         for table, (column, seq) in _SEQUENCES.items():
             top = con.execute(f'SELECT coalesce(max("{column}"), 0) FROM "{table}"').fetchone()[0]
+            if table in MARKED:
+                top = max(top, mark(con, table))
             current = con.execute(f"SELECT nextval('{seq}')").fetchone()[0]
             if top >= current:
                 con.execute(f"SELECT max(nextval('{seq}')) FROM range({int(top - current + 1)})")
+        con.execute("DELETE FROM schema_state WHERE name LIKE 'seq:%'")
 
 
 # -- writers: uniqueness without keys ---------------------------------------------------------
@@ -387,7 +418,7 @@ def _advance_sequences(con: duckdb.DuckDBPyConnection) -> None:
 # transaction the anti-join inserts (keyed on URL, alias URL, article id) and the ids
 # (max + 1, DuckLake has no sequences) are safe.
 
-LOCKS = ("articles", "enrichments")
+LOCKS = ("articles", "enrichments", "embeddings", "stories", "regions", "derived")
 RETRIES = 60
 
 
@@ -451,3 +482,82 @@ def retry(con: duckdb.DuckDBPyConnection, write: Callable[[], T]) -> T:
 def next_id(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """The first free id of ``table``; only inside ``locked`` (then no other writer races)."""
     return con.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"').fetchone()[0]
+
+
+# Tables whose ids come from a high-water mark row ``seq:<table>`` in ``schema_state`` (the
+# last id handed out), because their rows are deleted and an id must never come back: a
+# story that lost its last article disappears, and max + 1 would give its id to a new one
+# (the file's SEQUENCE never does). ``migrate`` carries the mark both ways.
+MARKED = ("stories",)
+
+
+def mark(con: duckdb.DuckDBPyConnection, table: str, database: str | None = None) -> int:
+    """The last id of ``table`` handed out: the ``seq:`` row, or the largest id stored."""
+    prefix = f'"{database}".main.' if database else ""
+    stored = con.execute(f'SELECT coalesce(max(id), 0) FROM {prefix}"{table}"').fetchone()[0]
+    row = con.execute(
+        f"SELECT max(TRY_CAST(version AS BIGINT)) FROM {prefix}schema_state WHERE name = ?",
+        [f"seq:{table}"],
+    ).fetchone()
+    return max(int(stored), int(row[0] or 0))
+
+
+def take_ids(con: duckdb.DuckDBPyConnection, table: str, n: int) -> list[int]:
+    """``n`` fresh ids of ``table`` past its high-water mark, which moves; inside ``locked``."""
+    top = mark(con, table)
+    if n > 0:
+        set_state(con, f"seq:{table}", str(top + n), None)
+    return list(range(top + 1, top + n + 1))
+
+
+# -- derived tables the digest reads: regions, actor_first_seen -------------------------------
+#
+# db.connect keeps them current on every read-write open of the file; here the same, but each
+# refresh takes its own lock row (two processes opening at once load them once: the loser's
+# retry finds the state current and does nothing) and records its state without INSERT OR
+# REPLACE.
+
+
+def refresh_reference_data(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """``db.refresh_reference_data`` on the catalog: the official regions when they changed."""
+    try:
+        version = db.regions_source_version()
+    except (ModuleNotFoundError, OSError) as exc:
+        log.warning("regions table not refreshed: %s", exc)
+        return False
+    if not force and db.state(con, "regions") == version:
+        return False
+
+    def load() -> bool:
+        with locked(con, "regions"):
+            if not force and db.state(con, "regions") == version:
+                return False  # another process loaded them while we waited
+            n = db.load_regions_table(con)
+            set_state(con, "regions", version, n)
+        log.info("regions reference table loaded on DuckLake: %d units (%s)", n, version)
+        return True
+
+    return retry(con, load)
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """``db.refresh_derived`` on the catalog: ``actor_first_seen`` when its inputs changed."""
+
+    def fingerprint() -> str:
+        return "|".join(str(v) for v in con.execute(db.sql("derived_fingerprint")).fetchone())
+
+    if not force and db.state(con, "actor_first_seen") == fingerprint():
+        return False
+
+    def load() -> bool:
+        with locked(con, "derived"):
+            current = fingerprint()
+            if not force and db.state(con, "actor_first_seen") == current:
+                return False
+            con.execute("DELETE FROM actor_first_seen")
+            con.execute(db.sql("actor_first_seen_load"))
+            n = con.execute(db.sql("actor_first_seen_count")).fetchone()[0]
+            set_state(con, "actor_first_seen", current, n)
+        return True
+
+    return retry(con, load)

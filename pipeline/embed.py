@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 
 from nlp.embeddings import Embedder, EmbedSettings, load_embedder, passage_text
-from pipeline import db
+from pipeline import db, ducklake
 from pipeline.config import Config, load_config
 from pipeline.db import sql
 
@@ -75,7 +75,11 @@ def write_vectors(
     hashes: list[str | None],
     vectors: np.ndarray,
 ) -> None:
-    """Upsert one chunk of vectors in one transaction."""
+    """Upsert one chunk of vectors in one transaction.
+
+    On DuckLake (no keys to replace on) the transaction takes the embeddings lock row and
+    deletes then inserts; a commit that conflicts with another embedder is retried.
+    """
     if not ids:
         return
     params = {
@@ -86,8 +90,30 @@ def write_vectors(
         "vectors": vectors.astype(np.float32).tolist(),
         "now": datetime.now(UTC),
     }
-    with db.transaction(con):
-        con.execute(sql("embed_upsert"), params)
+    if not ducklake.is_lake(con):
+        with db.transaction(con):
+            con.execute(sql("embed_upsert"), params)
+        return
+
+    def write() -> None:
+        with ducklake.locked(con, "embeddings"):
+            for stmt in db.statements("lake/embed_upsert"):
+                con.execute(stmt, {k: v for k, v in params.items() if f"${k}" in stmt})
+
+    ducklake.retry(con, write)
+
+
+def remove_stale(con: duckdb.DuckDBPyConnection, model_id: str) -> int:
+    """Delete this model's vectors of articles gone or no longer Indonesian; how many."""
+    if not ducklake.is_lake(con):
+        with db.transaction(con):
+            return con.execute(sql("embed_stale"), {"model": model_id}).fetchone()[0]
+
+    def write() -> int:
+        with ducklake.locked(con, "embeddings"):
+            return con.execute(sql("embed_stale"), {"model": model_id}).fetchone()[0]
+
+    return ducklake.retry(con, write)
 
 
 def run_embed(
@@ -103,15 +129,22 @@ def run_embed(
     start = time.monotonic()
     model_id = embedder.model_id
     stats = EmbedStats(model=model_id, dim=embedder.dim)
-    with db.transaction(con):
-        stats.removed = con.execute(sql("embed_stale"), {"model": model_id}).fetchone()[0]
+    stats.removed = remove_stale(con, model_id)
     ids = pending_ids(con, model_id, force=force)
+    lake = ducklake.is_lake(con)
     if limit is not None:
         ids = ids[: max(limit, 0)]
     stats.pending = len(ids)
     last_log = time.monotonic()
     for i in range(0, len(ids), chunk_size):
-        rows = con.execute(sql("embed_texts"), {"ids": ids[i : i + chunk_size]}).fetchall()
+        chunk = ids[i : i + chunk_size]
+        if lake and not force:  # another embedder may have written some since we planned
+            params = {"ids": chunk, "model": model_id}
+            chunk = [r[0] for r in con.execute(sql("lake/embed_still_pending"), params).fetchall()]
+            stats.pending -= len(ids[i : i + chunk_size]) - len(chunk)
+        if not chunk:
+            continue
+        rows = con.execute(sql("embed_texts"), {"ids": chunk}).fetchall()
         texts = [passage_text(title, body) for _, title, body, _ in rows]
         vectors = embedder.encode_passages(texts)
         write_vectors(con, model_id, [r[0] for r in rows], [r[3] for r in rows], vectors)

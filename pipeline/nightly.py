@@ -9,6 +9,10 @@ run exits non-zero with one line naming the step and the reason. Steps that need
 (stories on half-enriched data, a digest from stale stories) are skipped instead, because their
 output would look complete and be wrong.
 
+On the DuckLake backend (docs/SCALING.md) the run is crawl, enrich, embed, stories and
+digest; the search index and the snapshot need the DuckDB file and are skipped with a logged
+note (``LAKE_SKIPS``), not failed.
+
 Two runs never overlap: a lock FILE beside the database (``data/suar.nightly.lock``) is held
 with ``flock``; the kernel releases it when the holder dies, so a killed run's lock is taken
 over by the next run, which says so in the log.
@@ -293,6 +297,19 @@ def step_stories(ctx: NightlyContext) -> tuple[str, str]:
     return "ok", _describe(stats)
 
 
+def on_lake(config: Config) -> bool:
+    """Whether the run writes a DuckLake catalog (docs/SCALING.md) rather than the file."""
+    return config.data["database"].get("backend") == "ducklake"
+
+
+# Steps that still need the DuckDB file: on DuckLake they are skipped with a note, not failed
+# (the rest of the night is still useful, and nothing they would write is lost).
+LAKE_SKIPS = {
+    "search_index": "the search index (fts BM25) needs the DuckDB file",
+    "snapshot": "readers query the catalog live; there is no file to snapshot",
+}
+
+
 def step_search_index(ctx: NightlyContext) -> tuple[str, str]:
     """Searches never wait for stemming the night's articles or rebuilding the BM25 index."""
     refresh_index = _require("pipeline.search", "refresh_index")
@@ -313,6 +330,14 @@ def step_digest(ctx: NightlyContext) -> tuple[str, str]:
     from pipeline.digest import DigestOptions, registry_outlets
 
     cfg = ctx.config
+    source = str(cfg.db_path)
+    if on_lake(cfg):
+        from pipeline import ducklake
+
+        # The session was opened before stories ran: bring the derived tables up to date
+        # (on the file, the snapshot step's reopen does that).
+        ducklake.refresh_derived(ctx.con())
+        source = f"DuckLake catalog ({ducklake.settings(cfg)[1]})"
     section = cfg.data["digest"]
     options = DigestOptions(
         **{k: section[k] for k in DigestOptions.__dataclass_fields__ if k in section}
@@ -325,7 +350,7 @@ def step_digest(ctx: NightlyContext) -> tuple[str, str]:
         pdf=cfg.get("nightly", "digest_pdf"),
         options=options,
         outlets=registry_outlets(cfg.crawl["registry"] or None),
-        source=str(cfg.db_path),
+        source=source,
         today=wib_date(ctx.options.now),
     )
     paths = _digest_paths(result)
@@ -518,6 +543,8 @@ def _run_steps(
         blocked = [n for n in step.needs if status.get(n) == "failed"]
         if step.name in options.skip:
             res.detail = "skipped on request"
+        elif step.name in LAKE_SKIPS and on_lake(ctx.config):
+            res.detail = f"not on DuckLake: {LAKE_SKIPS[step.name]}"
         elif step.name == "digest" and not want_digest:
             res.detail = "not due today (nightly.digest_weekday)"
         elif busy:

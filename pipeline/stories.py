@@ -54,7 +54,7 @@ from nlp.stories import (  # the clustering itself
 )
 from nlp.stories import load_params as _load_params
 from nlp.textdates import event_date
-from pipeline import db
+from pipeline import db, ducklake
 from pipeline.config import Config
 from pipeline.db import sql
 
@@ -174,18 +174,45 @@ def build_stories(
     params = load_params(cfg)
     model = _model_id(con, embedder, params)
     params = params.for_model(model)
-    stats = StoryStats(model=model)
     today = today or datetime.now(WIB).date()
-    if rebuild:
-        with db.transaction(con):
-            for stmt in db.statements("stories_clear"):
-                con.execute(stmt)
+    lake = ducklake.is_lake(con)
+
+    def run() -> StoryStats:
+        # One transaction; on DuckLake it takes the stories lock row first, so two builders
+        # take turns (the one that loses the commit starts again and finds less pending).
+        stats = StoryStats(model=model)
+        with ducklake.locked(con, "stories") if lake else db.transaction(con):
+            if rebuild:
+                for stmt in db.statements("stories_clear"):
+                    con.execute(stmt)
+            _assign_pending(con, params, model, today, stats)
+        return stats
+
+    if (
+        lake
+        and not rebuild
+        and not con.execute(sql("stories_pending"), {"model": model}).fetchone()
+    ):
+        stats = StoryStats(model=model)  # nothing to do: no lock taken, no catalog snapshot
+    else:
+        stats = ducklake.retry(con, run)
+    stats.stories_total = con.execute("SELECT count(*) FROM stories").fetchone()[0]
+    stats.seconds = time.monotonic() - started
+    return stats
+
+
+def _assign_pending(
+    con: duckdb.DuckDBPyConnection,
+    params: StoryParams,
+    model: str | None,
+    today: date,
+    stats: StoryStats,
+) -> None:
+    """Date, deduplicate and assign the pending articles (inside the caller's transaction)."""
     pending = [r[0] for r in con.execute(sql("stories_pending"), {"model": model}).fetchall()]
     stats.pending = len(pending)
     if not pending:
-        stats.stories_total = con.execute("SELECT count(*) FROM stories").fetchone()[0]
-        stats.seconds = time.monotonic() - started
-        return stats
+        return
 
     tick = time.monotonic()
 
@@ -200,48 +227,42 @@ def build_stories(
     phase("dates")
     stats.undated = sum(1 for d in dates.values() if d[0] is None)
     now = datetime.now(UTC)
-    with db.transaction(con):
-        date_cols = {
-            "ids": pending,
-            "day": [dates[i][0] for i in pending],
-            "source": [dates[i][1] for i in pending],
-            "evidence": [dates[i][2] for i in pending],
-            "now": now,
-        }
-        _run(con, "stories_dates_write", date_cols)
-        # articles that changed leave their stories first; those stories are refreshed
-        left = [r[0] for r in con.execute(sql("stories_leave"), {"ids": pending}).fetchall()]
-        con.execute("DELETE FROM story_articles WHERE article_id IN (SELECT unnest($ids))",
-                    {"ids": pending})  # fmt: skip
-        known = [d for d in (v[0] for v in dates.values()) if d is not None]
-        pad = timedelta(days=params.max_span_days)
-        context_rows = con.execute(
-            sql("stories_context"),
-            {
-                "lo": (min(known) - pad) if known else date.min,
-                "hi": (max(known) + pad) if known else date.max,
-                "everything": any(v[0] is None for v in dates.values()),
-            },
-        ).fetchall()
-        placed = {aid: sid for aid, sid in context_rows}
-        stats.context = len(placed)
-        phase("write_dates")
-        arts = _load(con, pending + list(placed), model)
-        phase("load")
-        stats.with_vector = sum(1 for a in arts if a.vector is not None and a.id not in placed)
-        known_dups = [
-            (a, c, k, sim)
-            for a, c, k, sim in con.execute(
-                sql("stories_known_dups"), {"ids": list(placed)}
-            ).fetchall()
-        ]
-        result = assign(arts, params, placed=placed, known_duplicates=known_dups)
-        phase("assign")
-        _write(con, result, placed, left, now, stats)
+    date_cols = {
+        "ids": pending,
+        "day": [dates[i][0] for i in pending],
+        "source": [dates[i][1] for i in pending],
+        "evidence": [dates[i][2] for i in pending],
+        "now": now,
+    }
+    _run(con, "stories_dates_write", date_cols)
+    # articles that changed leave their stories first; those stories are refreshed
+    left = [r[0] for r in con.execute(sql("stories_leave"), {"ids": pending}).fetchall()]
+    con.execute("DELETE FROM story_articles WHERE article_id IN (SELECT unnest($ids))",
+                {"ids": pending})  # fmt: skip
+    known = [d for d in (v[0] for v in dates.values()) if d is not None]
+    pad = timedelta(days=params.max_span_days)
+    context_rows = con.execute(
+        sql("stories_context"),
+        {
+            "lo": (min(known) - pad) if known else date.min,
+            "hi": (max(known) + pad) if known else date.max,
+            "everything": any(v[0] is None for v in dates.values()),
+        },
+    ).fetchall()
+    placed = {aid: sid for aid, sid in context_rows}
+    stats.context = len(placed)
+    phase("write_dates")
+    arts = _load(con, pending + list(placed), model)
+    phase("load")
+    stats.with_vector = sum(1 for a in arts if a.vector is not None and a.id not in placed)
+    known_dups = [
+        (a, c, k, sim)
+        for a, c, k, sim in con.execute(sql("stories_known_dups"), {"ids": list(placed)}).fetchall()
+    ]
+    result = assign(arts, params, placed=placed, known_duplicates=known_dups)
+    phase("assign")
+    _write(con, result, placed, left, now, stats)
     phase("write")
-    stats.stories_total = con.execute("SELECT count(*) FROM stories").fetchone()[0]
-    stats.seconds = time.monotonic() - started
-    return stats
 
 
 def _write(
@@ -255,8 +276,13 @@ def _write(
     new_ids = sorted({s for s in result.story.values() if s < 0}, reverse=True)
     real: dict[int, int] = {}
     if new_ids:
-        got = con.execute(sql("stories_new_ids"), {"n": len(new_ids)}).fetchall()
-        real = {t: r[0] for t, r in zip(new_ids, got, strict=True)}
+        if ducklake.is_lake(con):  # no sequences there: past the high-water mark row
+            got = ducklake.take_ids(con, "stories", len(new_ids))
+        else:
+            got = [
+                r[0] for r in con.execute(sql("stories_new_ids"), {"n": len(new_ids)}).fetchall()
+            ]
+        real = dict(zip(new_ids, got, strict=True))
     ids = list(result.story)
     sids = [real.get(result.story[a], result.story[a]) for a in ids]
     stats.new_stories = len(new_ids)

@@ -112,7 +112,7 @@ def test_migrate_round_trip_loses_nothing(lake, tmp_path) -> None:
     )
     assert q.stdout.split() == ["n", str(before["articles"][0])]
     # A writer command on the lake says it cannot run there yet, and writes nothing.
-    refused = run_suar("embed", env={**lake, "SUAR_DATABASE_BACKEND": "ducklake"}, check=False)
+    refused = run_suar("snapshot", env={**lake, "SUAR_DATABASE_BACKEND": "ducklake"}, check=False)
     assert refused.returncode == 2 and "ducklake backend" in refused.stderr
 
     back = tmp_path / "back.duckdb"

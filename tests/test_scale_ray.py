@@ -106,3 +106,55 @@ def test_two_ray_workers_equal_one_process_and_survive_a_kill(tmp_path, ray_clus
     assert _contents(on_ray) == expected
     again = run_enrich_ray(on_ray, workers=2)
     assert again.pending == 0
+
+
+@pytest.mark.slow
+def test_embed_on_two_ray_workers_equals_local_and_survives_a_kill(tmp_path, ray_cluster) -> None:
+    """`suar embed --engine ray`: the same vectors as the local engine, one per article, even
+    when a worker is killed midway; a second run embeds nothing."""
+    import numpy as np
+
+    from pipeline.embed import configured_embedder, embed_settings, run_embed
+    from pipeline.embed_ray import run_embed_ray
+
+    records = _records(12)
+    local = _database(tmp_path / "local.duckdb", records)
+    stats = run_embed(local, configured_embedder())
+    assert stats.embedded == len(records)
+    vectors = "SELECT article_id, model, content_hash, vector FROM article_embeddings ORDER BY 1"
+    want = local.execute(vectors).fetchall()
+
+    on_ray = _database(tmp_path / "ray.duckdb", records)
+    written = {"n": 0}
+    killed: list[int] = []
+
+    def kill_one(actors) -> None:
+        def later() -> None:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and written["n"] == 0:
+                time.sleep(0.2)
+            ray.kill(actors[0], no_restart=False)
+            killed.append(written["n"])
+
+        threading.Thread(target=later, daemon=True).start()
+
+    def progress(done: int, total: int) -> None:
+        written["n"] = done
+
+    pids = []
+
+    def on_actors(actors) -> None:
+        pids.extend(ray.get([a.pid.remote() for a in actors]))
+        kill_one(actors)
+
+    result = run_embed_ray(
+        on_ray, embed_settings(), workers=2, chunk_size=2, progress=progress, on_actors=on_actors
+    )
+    assert len(set(pids)) == 2, "two worker processes, the model loaded in each"
+    assert killed and killed[0] < len(records), f"the worker was killed midway ({killed})"
+    assert result.embedded == len(records) and result.model == stats.model
+    got = on_ray.execute(vectors).fetchall()
+    assert [r[:3] for r in got] == [r[:3] for r in want]  # one vector per article
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(np.asarray(a[3]), np.asarray(b[3]), atol=1e-5)
+    assert run_embed_ray(on_ray, embed_settings(), workers=2).pending == 0
