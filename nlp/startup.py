@@ -1,19 +1,36 @@
-"""Start-up without torch: thinc imports torch, when installed, the moment spaCy is imported.
+"""Start-up without torch, and the on-disk caches that spare every process the same work.
+
+Torch: thinc imports torch, when installed, the moment spaCy is imported.
 
 That costs seconds on every `suar annotate`, and the spaCy CNN NER, the rules and the signal
 model never use it. When the configured NER backend is not "transformers", spaCy is imported
 with torch hidden from thinc for that one import (Python's documented ``sys.modules[name] =
 None`` makes ``import torch`` raise ImportError, the case thinc.compat handles); afterwards
 torch imports normally for any code that wants it.
+
+Caches (:func:`load_cached` / :func:`store_cached`): derived data that costs a noticeable
+part of a second to rebuild at each start (the entity lexicon's tokenised phrases, the
+pipeline's code fingerprint) is kept in the user cache directory under a name that hashes
+every input, so a changed input is never served stale. A cache that cannot be read is
+rebuilt, one that cannot be written is skipped (both logged at debug level), and files are
+written atomically (a temporary file renamed into place).
 """
 
 from __future__ import annotations
 
 import configparser
+import hashlib
 import json
+import logging
 import os
+import pickle
 import sys
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "pipeline.cfg"
 
@@ -48,3 +65,53 @@ def import_spacy_without_torch(config_path: Path | str | None = None) -> bool:
         if sys.modules.get("torch", 0) is None:
             del sys.modules["torch"]
     return True
+
+
+def cache_dir() -> Path:
+    """Where built indexes are kept: $SUAR_CACHE_DIR, else $XDG_CACHE_HOME/suar, ~/.cache/suar."""
+    if os.environ.get("SUAR_CACHE_DIR"):
+        return Path(os.environ["SUAR_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "suar"
+
+
+def cache_key(parts: Iterable[bytes | str]) -> str:
+    """20 hex digits of sha256 over the parts (each length-prefixed, so no two part lists
+    collide), plus the Python version: pickles and syntax trees differ between versions."""
+    h = hashlib.sha256(sys.version.encode())
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little") + data)
+    return h.hexdigest()[:20]
+
+
+def cache_path(kind: str, key: str) -> Path:
+    return cache_dir() / f"{kind}-{key}.pickle"
+
+
+def load_cached(kind: str, key: str) -> Any | None:
+    """The object stored under (kind, key), or None when absent or unreadable."""
+    path = cache_path(kind, key)
+    try:
+        return pickle.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # truncated, corrupt, written by another version
+        log.debug("cache %s unreadable (%s): rebuilding", path, exc)
+        return None
+
+
+def store_cached(kind: str, key: str, value: Any) -> None:
+    """Write ``value`` under (kind, key) atomically; a read-only or full disk is not fatal."""
+    path = cache_path(kind, key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)  # a concurrent reader sees the old file or the new one
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        log.debug("cache %s not written (%s)", path, exc)
