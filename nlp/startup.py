@@ -6,7 +6,10 @@ That costs seconds on every `suar annotate`, and the spaCy CNN NER, the rules an
 model never use it. When the configured NER backend is not "transformers", spaCy is imported
 with torch hidden from thinc for that one import (Python's documented ``sys.modules[name] =
 None`` makes ``import torch`` raise ImportError, the case thinc.compat handles); afterwards
-torch imports normally for any code that wants it.
+torch imports normally for any code that wants it. In the same import spaCy's command-line
+package (``spacy.cli``: typer, weasel and a dozen command modules, a tenth of a second or
+more), which spaCy's ``__init__`` imports only to export ``spacy.info``, is deferred:
+``spacy.info`` imports it when called, and ``import spacy.cli`` works as usual afterwards.
 
 Caches (:func:`load_cached` / :func:`store_cached`): derived data that costs a noticeable
 part of a second to rebuild at each start (the entity lexicon's tokenised phrases, the
@@ -26,7 +29,9 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Iterable
+import types
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +64,44 @@ def import_spacy_without_torch(config_path: Path | str | None = None) -> bool:
         return False
     sys.modules["torch"] = None  # type: ignore[assignment]
     try:
-        import spacy  # noqa: F401
-        import spacy.language  # noqa: F401
+        with _spacy_cli_deferred():
+            import spacy  # noqa: F401
+            import spacy.language  # noqa: F401
     finally:
         if sys.modules.get("torch", 0) is None:
             del sys.modules["torch"]
     return True
+
+
+def _spacy_info(*args: Any, **kwargs: Any) -> Any:
+    """``spacy.info`` with its module imported on first call."""
+    from spacy.cli.info import info
+
+    return info(*args, **kwargs)
+
+
+@contextmanager
+def _spacy_cli_deferred() -> Iterator[None]:
+    """While spaCy's ``__init__`` runs, ``spacy.cli`` and ``spacy.cli.info`` are stand-ins
+    (sys.modules entries) offering only ``info``; both entries are removed afterwards, so a
+    later ``import spacy.cli`` imports the real package."""
+    if "spacy" in sys.modules or "spacy.cli" in sys.modules:
+        yield
+        return
+    cli = types.ModuleType("spacy.cli")
+    cli.__path__ = []  # a package, so that spacy.cli.info resolves
+    info = types.ModuleType("spacy.cli.info")
+    info.info = _spacy_info  # type: ignore[attr-defined]
+    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = cli, info
+    try:
+        yield
+    finally:
+        for name, stand_in in (("spacy.cli.info", info), ("spacy.cli", cli)):
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+        spacy = sys.modules.get("spacy")
+        if spacy is not None and getattr(spacy, "cli", None) is cli:
+            delattr(spacy, "cli")
 
 
 def cache_dir() -> Path:
