@@ -206,6 +206,10 @@ def build_nlp(
     without it the pipeline knows no outlet names or domains.
     """
     cfg, settings = resolved_config(config_path, ner_backend, ner_model)
+    if "tokenizer" not in cfg["nlp"]:  # spaCy's default, built with cached affix searches
+        from nlp.text import TOKENIZER
+
+        cfg["nlp"]["tokenizer"] = {"@tokenizers": TOKENIZER}
     sourced = _take_sourced(cfg)
     nlp = spacy.util.load_model_from_config(cfg, auto_fill=True, validate=True)
     for name, after, spec in sourced:
