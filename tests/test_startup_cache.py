@@ -10,11 +10,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+import spacy
 
 from nlp import entities, startup
 from nlp import pipeline as nlp_pipeline
 from nlp.annotate import enrich_articles
-from nlp.text import make_base_nlp
+from nlp.text import AffixTable, SuarTokenizer, add_special_cases, make_base_nlp
 
 # written for these tests: reduplicated and hyphenated words (spaCy's Indonesian special
 # cases keep them whole), abbreviations, titles, institutions and places
@@ -64,7 +65,7 @@ def test_pipeline_from_an_empty_a_written_and_a_corrupt_cache_gives_the_same_out
 ) -> None:
     cold = _outputs(_fresh_pipeline(monkeypatch))
     written = sorted(p.name.split("-")[0] + "-" + p.name.split("-")[1] for p in cache.iterdir())
-    assert "entity-words" in written and "content-hash" in written
+    assert {"entity-words", "content-hash", "tokenizer-affixes"} <= set(written)
     tokens = [t for doc in cold[0] for t, *_ in doc]
     assert {"luka-luka", "anak-anak", "Kec.", "Dr."} <= set(tokens)
 
@@ -75,9 +76,13 @@ def test_pipeline_from_an_empty_a_written_and_a_corrupt_cache_gives_the_same_out
         path.write_bytes(b"\x80\x05 truncated")
     for path in cache.glob("content-hash-*.pickle"):
         path.write_bytes(b"not a pickle")
+    for path in cache.glob("tokenizer-affixes-*.pickle"):
+        path.write_bytes(pickle.dumps({"not": "three tables"}))
     assert _outputs(_fresh_pipeline(monkeypatch)) == cold
     for path in cache.glob("entity-words-*.pickle"):  # rebuilt and good again
         assert isinstance(pickle.loads(path.read_bytes()), dict)
+    for path in cache.glob("tokenizer-affixes-*.pickle"):
+        assert len(pickle.loads(path.read_bytes())) == 3
     assert not list(cache.glob("*.tmp"))
 
 
@@ -135,3 +140,32 @@ def test_content_hash_cache_follows_the_bytes_of_the_data(cache: Path, tmp_path:
 def test_cache_key_separates_its_parts() -> None:
     assert startup.cache_key(["ab", "c"]) != startup.cache_key(["a", "bc"])
     assert startup.cache_key([b"x"]) == startup.cache_key(["x"])
+
+
+def _spacy_tokens(nlp, texts: list[str]) -> list[list[tuple]]:
+    return [[(t.text, t.whitespace_, t.norm_, t.shape_) for t in nlp(x)] for x in texts]
+
+
+def test_suar_tokenizer_from_a_cold_and_a_warm_table_is_spacys_tokenizer(cache: Path) -> None:
+    theirs = spacy.blank("id")  # spaCy's own "spacy.Tokenizer.v1"
+    add_special_cases(theirs)
+    cold = make_base_nlp()
+    (table_file,) = cache.glob("tokenizer-affixes-*.pickle")
+    assert AffixTable(cold.tokenizer).prefix  # the next build reads it
+    warm = make_base_nlp()
+    table_file.write_bytes(b"\x80\x05 truncated")
+    corrupt = make_base_nlp()
+    assert len(pickle.loads(table_file.read_bytes())) == 3  # rewritten
+    # every special case, alone and inside punctuation, and the hand-written texts
+    specials = sorted(theirs.tokenizer.rules)
+    texts = [*TEXTS, *(f"{s} ({s}), {s}. x-{s}/{s}-nya" for s in specials)]
+    expected = _spacy_tokens(theirs, texts)
+    for ours in (cold, warm, corrupt):
+        assert isinstance(ours.tokenizer, SuarTokenizer)
+        assert ours.tokenizer._table is None  # spaCy's own affix searches from now on
+        assert ours.tokenizer.rules == theirs.tokenizer.rules
+        assert ours.tokenizer.to_bytes(exclude=["vocab"]) == theirs.tokenizer.to_bytes(
+            exclude=["vocab"]
+        )
+        assert _spacy_tokens(ours, texts) == expected
+    assert len(specials) > 15000
