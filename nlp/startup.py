@@ -150,5 +150,5 @@ def store_cached(kind: str, key: str, value: Any) -> None:
         except BaseException:
             os.unlink(tmp)
             raise
-    except OSError as exc:
+    except (OSError, pickle.PicklingError) as exc:
         log.debug("cache %s not written (%s)", path, exc)
