@@ -37,11 +37,13 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cache"
     monkeypatch.setenv("SUAR_CACHE_DIR", str(path))
     monkeypatch.setattr(entities, "_LEXICON", None)
+    nlp_pipeline.pipeline_version.cache_clear()  # computed again: it reads the cache
     return path
 
 
 def _fresh_pipeline(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(entities, "_LEXICON", None)  # as in a new process
+    nlp_pipeline.pipeline_version.cache_clear()
     return nlp_pipeline.build_nlp()
 
 
