@@ -126,10 +126,14 @@ def cache_path(kind: str, key: str) -> Path:
 
 
 def load_cached(kind: str, key: str) -> Any | None:
-    """The object stored under (kind, key), or None when absent or unreadable."""
+    """The object stored under (kind, key), or None when absent or unreadable. A file is
+    its pickle's sha256 then the pickle: a damaged file is never unpickled."""
     path = cache_path(kind, key)
     try:
-        return pickle.loads(path.read_bytes())
+        data = path.read_bytes()
+        if hashlib.sha256(data[32:]).digest() != data[:32]:
+            raise ValueError("checksum mismatch")
+        return pickle.loads(data[32:])
     except FileNotFoundError:
         return None
     except Exception as exc:  # truncated, corrupt, written by another version
@@ -144,8 +148,9 @@ def store_cached(kind: str, key: str, value: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(hashlib.sha256(data).digest() + data)
             os.replace(tmp, path)  # a concurrent reader sees the old file or the new one
         except BaseException:
             os.unlink(tmp)

@@ -5,6 +5,7 @@ cannot be written costs time, not correctness."""
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import shutil
 from pathlib import Path
@@ -39,6 +40,19 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(entities, "_LEXICON", None)
     nlp_pipeline.pipeline_version.cache_clear()  # computed again: it reads the cache
     return path
+
+
+def _read(path: Path) -> object:
+    """A cache file's object (its first 32 bytes are the pickle's sha256)."""
+    data = path.read_bytes()
+    assert hashlib.sha256(data[32:]).digest() == data[:32]
+    return pickle.loads(data[32:])
+
+
+def _write(path: Path, value: object) -> None:
+    """A well-formed cache file holding ``value``."""
+    data = pickle.dumps(value)
+    path.write_bytes(hashlib.sha256(data).digest() + data)
 
 
 def _fresh_pipeline(monkeypatch: pytest.MonkeyPatch):
@@ -79,12 +93,12 @@ def test_pipeline_from_an_empty_a_written_and_a_corrupt_cache_gives_the_same_out
     for path in cache.glob("content-hash-*.pickle"):
         path.write_bytes(b"not a pickle")
     for path in cache.glob("tokenizer-affixes-*.pickle"):
-        path.write_bytes(pickle.dumps({"not": "three tables"}))
+        _write(path, {"not": "three tables"})
     assert _outputs(_fresh_pipeline(monkeypatch)) == cold
     for path in cache.glob("entity-words-*.pickle"):  # rebuilt and good again
-        assert isinstance(pickle.loads(path.read_bytes()), dict)
+        assert isinstance(_read(path), dict)
     for path in cache.glob("tokenizer-affixes-*.pickle"):
-        assert len(pickle.loads(path.read_bytes())) == 3
+        assert len(_read(path)) == 3
     assert not list(cache.glob("*.tmp"))
 
 
@@ -92,17 +106,24 @@ def test_lexicon_is_read_from_the_cache_and_rebuilt_when_it_is_wrong(cache: Path
     nlp = make_base_nlp()
     fresh = entities._build_lexicon(nlp)
     (path,) = cache.glob("entity-words-*.pickle")
-    table = pickle.loads(path.read_bytes())
+    table = _read(path)
     assert table["Kodam"] == ("Kodam",) and len(table) > 5000
     assert _index(entities._build_lexicon(nlp)) == _index(fresh)
 
     table["Kodam"] = ("Only", "in", "the", "cache")  # the file is what is used
-    path.write_bytes(pickle.dumps(table))
+    _write(path, table)
     assert "Only" in entities._build_lexicon(nlp).institutions.by_first
 
-    path.write_bytes(pickle.dumps(["not", "a", "table"]))  # wrong type: rebuilt
+    _write(path, ["not", "a", "table"])  # wrong type: rebuilt
     assert _index(entities._build_lexicon(nlp)) == _index(fresh)
-    assert pickle.loads(path.read_bytes())["Kodam"] == ("Kodam",)
+    assert _read(path)["Kodam"] == ("Kodam",)
+
+    table["Kodam"] = ("Kodan",)
+    data = pickle.dumps(table)
+    damaged = hashlib.sha256(data).digest() + data.replace(b"Kodan", b"Kodam", 1)
+    path.write_bytes(damaged)  # damaged after it was written: the checksum rejects it
+    assert _index(entities._build_lexicon(nlp)) == _index(fresh)
+    assert _read(path)["Kodam"] == ("Kodam",)
 
 
 def test_lexicon_cache_key_follows_the_tokenizer(cache: Path) -> None:
@@ -157,7 +178,7 @@ def test_suar_tokenizer_from_a_cold_and_a_warm_table_is_spacys_tokenizer(cache: 
     warm = make_base_nlp()
     table_file.write_bytes(b"\x80\x05 truncated")
     corrupt = make_base_nlp()
-    assert len(pickle.loads(table_file.read_bytes())) == 3  # rewritten
+    assert len(_read(table_file)) == 3  # rewritten
     # every special case, alone and inside punctuation, and the hand-written texts
     specials = sorted(theirs.tokenizer.rules)
     texts = [*TEXTS, *(f"{s} ({s}), {s}. x-{s}/{s}-nya" for s in specials)]
