@@ -12,11 +12,13 @@ more), which spaCy's ``__init__`` imports only to export ``spacy.info``, is defe
 ``spacy.info`` imports it when called, and ``import spacy.cli`` works as usual afterwards.
 
 Caches (:func:`load_cached` / :func:`store_cached`): derived data that costs a noticeable
-part of a second to rebuild at each start (the entity lexicon's tokenised phrases, the
-pipeline's code fingerprint) is kept in the user cache directory under a name that hashes
-every input, so a changed input is never served stale. A cache that cannot be read is
-rebuilt, one that cannot be written is skipped (both logged at debug level), and files are
-written atomically (a temporary file renamed into place).
+part of a second to rebuild at each start (the tokenizer's affix searches for its special
+cases, nlp/text.py; the entity lexicon's tokenised phrases, nlp/entities.py; the pipeline's
+code fingerprint, nlp/pipeline.py) is kept in the user cache directory under a name that
+hashes every input, so a changed input is never served stale. A file holds its pickle's
+sha256 before the pickle; one that cannot be read or fails the check is rebuilt, one that
+cannot be written is skipped (both logged at debug level), and files are written
+atomically (a temporary file renamed into place).
 """
 
 from __future__ import annotations
