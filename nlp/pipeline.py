@@ -35,6 +35,7 @@ from thinc.api import Config
 
 from nlp.outlets import OutletLexicon
 from nlp.outlets import configure as configure_outlets
+from nlp.startup import cache_key, load_cached, store_cached
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,10 @@ def build_nlp(
     without it the pipeline knows no outlet names or domains.
     """
     cfg, settings = resolved_config(config_path, ner_backend, ner_model)
+    if "tokenizer" not in cfg["nlp"]:  # spaCy's default, built with cached affix searches
+        from nlp.text import TOKENIZER
+
+        cfg["nlp"]["tokenizer"] = {"@tokenizers": TOKENIZER}
     sourced = _take_sourced(cfg)
     nlp = spacy.util.load_model_from_config(cfg, auto_fill=True, validate=True)
     for name, after, spec in sourced:
@@ -306,16 +311,30 @@ def declared_reads() -> list[str]:
 
 def content_hash(data_dir: Path = DATA_DIR) -> str:
     """sha256 over the component modules' code (syntax tree without docstrings) and the
-    data files they declare, read from ``data_dir`` (a copy of nlp/data in tests)."""
-    h = hashlib.sha256()
-    for name in declared_reads():
-        path = data_dir / name
-        if not path.is_file():
+    data files they declare, read from ``data_dir`` (a copy of nlp/data in tests).
+
+    Parsing the modules costs a tenth of a second at every start, so the result is cached
+    under a key over the same files' bytes (and the Python version, whose syntax trees it
+    hashes): unchanged bytes give the same hash, any changed byte recomputes it."""
+    reads = declared_reads()
+    for name in reads:
+        if not (data_dir / name).is_file():
             raise PipelineError(f"a component reads {name}, which is not in {data_dir}")
-        _hash_file(h, path, name)
-    for module in COMPONENT_MODULES:
-        path = Path(_import(module).__file__)
+    modules = [(m, Path(_import(m).__file__)) for m in COMPONENT_MODULES]
+    key = cache_key(
+        ["content-hash"]
+        + [part for name in reads for part in (name, (data_dir / name).read_bytes())]
+        + [part for m, path in modules for part in (m, path.read_bytes())]
+    )
+    cached = load_cached("content-hash", key)
+    if isinstance(cached, str):
+        return cached
+    h = hashlib.sha256()
+    for name in reads:
+        _hash_file(h, data_dir / name, name)
+    for module, path in modules:
         h.update(module.encode() + b"\0" + _code_fingerprint(path) + b"\0")
+    store_cached("content-hash", key, h.hexdigest())
     return h.hexdigest()
 
 

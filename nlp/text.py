@@ -18,17 +18,22 @@ Public interface::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy
 import spacy
+from spacy import util as spacy_util
 from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from nlp.dateline import find_dateline
 from nlp.outlets import NO_OUTLETS, OutletLexicon
+from nlp.startup import cache_key, load_cached, store_cached
 
 DATA_DIR = Path(__file__).parent / "data" / "text"
 READS = ("text/abbreviations.toml", "text/titles.txt")  # hashed into PIPELINE_VERSION
@@ -67,6 +72,126 @@ def add_special_cases(nlp: Language) -> None:
     for abbr in sorted(never | may | initials | titles_dotted):
         if abbr.endswith("."):
             nlp.tokenizer.add_special_case(abbr, [{ORTH: abbr}])
+
+
+# --------------------------------------------------------------------------- tokenizer
+
+TOKENIZER = "suar.tokenizer.v1"  # the registered name (spaCy's Tokenizer, built faster)
+
+
+class _InfixMatch:
+    """What the tokenizer reads of an infix regex match: its start and end."""
+
+    __slots__ = ("_start", "_end")
+
+    def __init__(self, start: int, end: int) -> None:
+        self._start, self._end = start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+class AffixTable:
+    """The affix searches spaCy's tokenizer makes while it loads its special cases, answered
+    from a table: ~16,000 Indonesian exceptions (mostly hyphenated words) each cost a few
+    prefix, suffix and infix regex searches, a large part of every start-up. The answers are
+    pure functions of the string and the three patterns, which key the cached table; a string
+    not in the table is searched (and the table rewritten)."""
+
+    KIND = "tokenizer-affixes"
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        patterns = [
+            getattr(getattr(f, "__self__", None), "pattern", None)
+            for f in (tokenizer.prefix_search, tokenizer.suffix_search, tokenizer.infix_finditer)
+        ]
+        self.key = (
+            cache_key([self.KIND, spacy.__version__, *patterns])
+            if all(isinstance(p, str) for p in patterns)
+            else None  # not compiled regexes: nothing to key a table on
+        )
+        cached = load_cached(self.KIND, self.key) if self.key else None
+        ok = isinstance(cached, tuple) and len(cached) == 3
+        ok = ok and all(isinstance(t, dict) for t in cached)
+        self.prefix, self.suffix, self.infix = cached if ok else ({}, {}, {})
+        self.missed = False
+
+    def save(self) -> None:
+        if self.missed and self.key:
+            store_cached(self.KIND, self.key, (self.prefix, self.suffix, self.infix))
+
+
+class SuarTokenizer(Tokenizer):
+    """spaCy's Tokenizer, unchanged in what it does and how it serialises; only while
+    :func:`make_tokenizer` loads the special cases are its affix searches answered from an
+    :class:`AffixTable` (``_table``), afterwards they are spaCy's own."""
+
+    _table: AffixTable | None = None
+
+    def find_prefix(self, string: str) -> int:
+        table = self._table
+        if table is None:
+            return Tokenizer.find_prefix(self, string)
+        found = table.prefix.get(string)
+        if found is None:
+            found = table.prefix[string] = Tokenizer.find_prefix(self, string)
+            table.missed = True
+        return found
+
+    def find_suffix(self, string: str) -> int:
+        table = self._table
+        if table is None:
+            return Tokenizer.find_suffix(self, string)
+        found = table.suffix.get(string)
+        if found is None:
+            found = table.suffix[string] = Tokenizer.find_suffix(self, string)
+            table.missed = True
+        return found
+
+    def find_infix(self, string: str) -> Any:
+        table = self._table
+        if table is None:
+            return Tokenizer.find_infix(self, string)
+        spans = table.infix.get(string)
+        if spans is None:
+            spans = table.infix[string] = tuple(
+                (m.start(), m.end()) for m in Tokenizer.find_infix(self, string)
+            )
+            table.missed = True
+        return [_InfixMatch(start, end) for start, end in spans]
+
+
+@spacy.registry.tokenizers(TOKENIZER)
+def make_tokenizer() -> Callable[[Language], Tokenizer]:
+    """What spaCy's default "spacy.Tokenizer.v1" builds (the language's exceptions, prefixes,
+    suffixes, infixes, token and URL matches), as a :class:`SuarTokenizer` that loads the
+    exceptions with the cached :class:`AffixTable`."""
+
+    def factory(nlp: Language) -> Tokenizer:
+        defaults = nlp.Defaults
+        prefixes, suffixes, infixes = defaults.prefixes, defaults.suffixes, defaults.infixes
+        tokenizer = SuarTokenizer(
+            nlp.vocab,
+            rules=None,
+            prefix_search=spacy_util.compile_prefix_regex(prefixes).search if prefixes else None,
+            suffix_search=spacy_util.compile_suffix_regex(suffixes).search if suffixes else None,
+            infix_finditer=spacy_util.compile_infix_regex(infixes).finditer if infixes else None,
+            token_match=defaults.token_match,
+            url_match=defaults.url_match,
+        )
+        table = AffixTable(tokenizer)
+        tokenizer._table = table if table.key else None
+        try:
+            tokenizer.rules = defaults.tokenizer_exceptions  # what Tokenizer(rules=...) loads
+        finally:
+            tokenizer._table = None
+        table.save()
+        return tokenizer
+
+    return factory
 
 
 # --------------------------------------------------------------------------- sentences
@@ -160,7 +285,7 @@ def split_sentences(doc: Doc) -> Doc:
 
 def make_base_nlp() -> Language:
     """A blank Indonesian pipeline with Suar's tokenizer special cases and sentence splitter."""
-    nlp = spacy.blank("id")
+    nlp = spacy.blank("id", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER}}})
     add_special_cases(nlp)
     nlp.add_pipe("suar_sentences")
     return nlp

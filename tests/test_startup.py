@@ -1,5 +1,6 @@
 """Start-up speed-ups that must not change results: the NER sourced without its tokenizer,
-spaCy imported with torch hidden, the CLI importing Scrapy only on an error."""
+spaCy imported with torch hidden and its CLI package deferred, the CLI importing Scrapy only
+on an error."""
 
 from __future__ import annotations
 
@@ -75,6 +76,25 @@ def test_spacy_is_imported_without_torch_and_torch_still_imports_later() -> None
     done = _run(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "3"
+
+
+def test_spacys_cli_package_is_deferred_and_still_imports_later() -> None:
+    code = (
+        "import sys\n"
+        "from nlp.startup import import_spacy_without_torch\n"
+        "assert import_spacy_without_torch()\n"
+        "import spacy\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('spacy.cli', 'typer', 'weasel')))\n"
+        "assert not loaded, loaded\n"
+        "assert spacy.info(silent=True)['spacy_version'] == spacy.__version__\n"
+        "import spacy.cli\n"
+        "from spacy.cli import download\n"
+        "assert spacy.cli.__file__.endswith('__init__.py') and callable(download)\n"
+        "print('ok')\n"
+    )
+    done = _run(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch not installed")
