@@ -120,25 +120,11 @@ def _stored(paths: list[Path]) -> int:
 
 
 def bench_enrich(n_articles: int, workers: list[int], runs: int) -> None:
-    import hashlib
-
-    from bench.enrich import generate_articles
     from pipeline import db
     from pipeline.ray_engine import run_enrich_ray
-    from pipeline.store import ArticleRecord, save_batch
+    from pipeline.store import save_batch
 
-    arts = generate_articles(n_articles)
-    records = [
-        ArticleRecord(
-            url=a["url"],
-            outlet="contoh",
-            title=a["title"],
-            body=a["text"],
-            content_hash=hashlib.sha256(a["text"].encode()).hexdigest(),
-            language="id",
-        )
-        for a in arts
-    ]
+    records = _article_records(n_articles)
     results: dict[int, list[float]] = {}
     import ray
 
