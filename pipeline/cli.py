@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -558,6 +558,24 @@ def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str
     click.echo(f"manifest: {out_dir.rstrip('/')}/manifest.json")
 
 
+def _engine_options(ray_help: str) -> Callable[[Callable], Callable]:
+    """--engine local|ray and --address, shared by the commands that can run on Ray."""
+
+    def decorate(command: Callable) -> Callable:
+        command = click.option(
+            "--address", help="Ray cluster address (ray://host:10001 or auto); default: local."
+        )(command)
+        return click.option(
+            "--engine",
+            type=click.Choice(["local", "ray"]),
+            default="local",
+            show_default=True,
+            help=f"ray: {ray_help}.",
+        )(command)
+
+    return decorate
+
+
 # -- nlp: enrich / annotate / eval / models ------------------------------------------------
 
 
@@ -566,14 +584,7 @@ def export(ctx: click.Context, out_dir: str, tables: tuple[str, ...], since: str
 @click.option("--limit", type=int, help="Enrich at most N articles this run.")
 @click.option("--force", is_flag=True, help="Re-enrich everything, even if up to date.")
 @click.option("--workers", type=int, help="Worker processes (default: 2, or 1 on one core).")
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="ray: enrich on Ray workers (docs/SCALING.md); the results are written here.",
-)
-@click.option("--address", help="Ray cluster address (ray://host:10001 or auto); default: local.")
+@_engine_options("enrich on Ray workers (docs/SCALING.md); the results are written here")
 @click.pass_context
 def enrich(
     ctx: click.Context,
@@ -795,14 +806,7 @@ def models_prepare(ctx: click.Context, force: bool) -> None:
 @click.option("--limit", type=int, help="Embed at most N articles this run.")
 @click.option("--force", is_flag=True, help="Embed again even if up to date.")
 @click.option("--status", is_flag=True, help="Only show stored vectors per model.")
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "ray"]),
-    default="local",
-    show_default=True,
-    help="ray: encode on Ray workers (docs/SCALING.md); the vectors are written here.",
-)
-@click.option("--address", help="Ray cluster address (ray://host:10001 or auto); default: local.")
+@_engine_options("encode on Ray workers (docs/SCALING.md); the vectors are written here")
 @click.option("--workers", type=int, help="Ray workers (default: 2, or 1 on one core).")
 @click.pass_context
 def embed(
