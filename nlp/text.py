@@ -131,25 +131,23 @@ class SuarTokenizer(Tokenizer):
 
     _table: AffixTable | None = None
 
-    def find_prefix(self, string: str) -> int:
+    def _memo(self, kind: str, string: str, search: Callable[[Tokenizer, str], Any]) -> Any:
+        """One affix search, answered from the table while it is set (and filled on a miss)."""
         table = self._table
         if table is None:
-            return Tokenizer.find_prefix(self, string)
-        found = table.prefix.get(string)
+            return search(self, string)
+        memo = getattr(table, kind)
+        found = memo.get(string)
         if found is None:
-            found = table.prefix[string] = Tokenizer.find_prefix(self, string)
+            found = memo[string] = search(self, string)
             table.missed = True
         return found
 
+    def find_prefix(self, string: str) -> int:
+        return self._memo("prefix", string, Tokenizer.find_prefix)
+
     def find_suffix(self, string: str) -> int:
-        table = self._table
-        if table is None:
-            return Tokenizer.find_suffix(self, string)
-        found = table.suffix.get(string)
-        if found is None:
-            found = table.suffix[string] = Tokenizer.find_suffix(self, string)
-            table.missed = True
-        return found
+        return self._memo("suffix", string, Tokenizer.find_suffix)
 
     def find_infix(self, string: str) -> Any:
         table = self._table
