@@ -83,6 +83,20 @@ _DUCKLAKE_COMMANDS = {
     "embed",
     "stories",
     "nightly",
+    "import",
+    "reextract",
+    "correct",
+    "corrections",  # and its subcommands list / export
+    "list",
+    "export",
+    "runs",
+    "outlets",  # and check / doctor
+    "check",
+    "doctor",
+    "eval",
+    "prepare",  # models prepare (no database)
+    "schedule",
+    "install",
 }
 
 

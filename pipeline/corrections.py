@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from nlp.taxonomy import topic_codes
-from pipeline import db, stories
+from pipeline import db, ducklake, stories
 
 FIELDS = ("topics", "level", "killed", "injured", "arrested", "crowd", "primary_region")
 MAGNITUDES = ("killed", "injured", "arrested", "crowd")
@@ -80,11 +80,22 @@ def correct(
         "by": by or _os_user(),
         "now": datetime.now(UTC),
     }
-    with db.transaction(con):
-        con.execute(db.sql("corrections_insert"), row)
-        story = con.execute(db.sql("corrections_story"), {"id": article_id}).fetchone()
-        if story is not None:
-            stories._run(con, "stories_refresh", {"ids": [story[0]], "now": row["now"]})
+    lake = ducklake.is_lake(con)
+
+    def write() -> None:
+        # A DuckLake catalog has no sequences: the id is the next free one, taken under the
+        # corrections lock row so that two analysts correcting at once never share an id.
+        with ducklake.locked(con, "corrections") if lake else db.transaction(con):
+            if lake:
+                lake_row = {**row, "id": ducklake.next_id(con, "corrections")}
+                con.execute(db.sql("lake/corrections_insert"), lake_row)
+            else:
+                con.execute(db.sql("corrections_insert"), row)
+            story = con.execute(db.sql("corrections_story"), {"id": article_id}).fetchone()
+            if story is not None:
+                stories._run(con, "stories_refresh", {"ids": [story[0]], "now": row["now"]})
+
+    ducklake.retry(con, write)
     return {**row, "value": value}
 
 

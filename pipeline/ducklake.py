@@ -210,7 +210,9 @@ def connect(
             apply_migrations(con)
         create_macros(con)  # after the tables: a macro may read one (region_label: regions)
         if migrate and not read_only:
-            create_views(con)
+            # Processes opening a catalog whose views changed race to store them: the losers
+            # retry on a fresh snapshot and find them current.
+            retry(con, lambda: create_views(con))
             ensure_locks(con)
             refresh_reference_data(con)
             refresh_derived(con)
@@ -418,7 +420,7 @@ def _advance_sequences(con: duckdb.DuckDBPyConnection) -> None:
 # transaction the anti-join inserts (keyed on URL, alias URL, article id) and the ids
 # (max + 1, DuckLake has no sequences) are safe.
 
-LOCKS = ("articles", "enrichments", "embeddings", "stories", "regions", "derived")
+LOCKS = ("articles", "enrichments", "embeddings", "stories", "regions", "derived", "corrections")
 RETRIES = 60
 
 

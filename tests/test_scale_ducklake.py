@@ -7,6 +7,7 @@ catalog in PostgreSQL with Parquet files in a directory, `suar query` reads it t
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -76,8 +77,6 @@ def test_schema_views_and_concurrent_writers(lake, tmp_path) -> None:
         "        con.execute(\"INSERT INTO crawl_failures SELECT ?, 'w', 'u' || range, NULL,"
         " 'e', now() FROM range(10)\", [int(sys.argv[1])])\n"
     )
-    import os
-
     env = {**os.environ, **lake}
     procs = [
         subprocess.Popen([sys.executable, "-c", script, str(w)], cwd=REPO, env=env) for w in (1, 2)
@@ -124,4 +123,38 @@ def test_migrate_round_trip_loses_nothing(lake, tmp_path) -> None:
     con = duckdb.connect(str(back))
     top = con.execute("SELECT max(id) FROM articles").fetchone()[0]
     assert con.execute("SELECT nextval('article_id_seq')").fetchone()[0] > top
+    con.close()
+    # Analysts correct on the lake at once: three processes, three distinct ids (the lake has
+    # no sequence), and a migration back carries them and moves the file's sequence past them.
+    on_lake = {**os.environ, **lake, "SUAR_DATABASE_BACKEND": "ducklake", **FAST}
+    con = duckdb.connect(str(src), read_only=True)
+    ids = [r[0] for r in con.execute("SELECT id FROM articles ORDER BY id LIMIT 3").fetchall()]
+    con.close()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "correct", str(i), "level", "1", "--note", "n"],
+            cwd=REPO,
+            env=on_lake,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for i in ids
+    ]
+    outcomes = [(p.wait(timeout=240), p.stderr.read().decode()) for p in procs]
+    assert [code for code, _ in outcomes] == [0, 0, 0], outcomes
+    q = run_suar(
+        "query",
+        "SELECT id, article_id FROM corrections ORDER BY id",
+        "--format",
+        "csv",
+        env={**lake, "SUAR_DATABASE_BACKEND": "ducklake"},
+    )
+    rows = [line.split(",") for line in q.stdout.split()[1:]]
+    assert sorted(int(a) for _, a in rows) == ids
+    assert sorted(int(i) for i, _ in rows) == [1, 2, 3]
+    back2 = tmp_path / "back2.duckdb"
+    run_suar("--db", str(back2), "migrate", "--to", "duckdb", env=lake, timeout=240)
+    con = duckdb.connect(str(back2))
+    assert con.execute("SELECT count(*) FROM corrections").fetchone()[0] == 3
+    assert con.execute("SELECT nextval('correction_id_seq')").fetchone()[0] > 3  # never reused
     con.close()
