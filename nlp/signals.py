@@ -18,9 +18,12 @@ from __future__ import annotations
 import re
 import statistics
 import tomllib
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -141,6 +144,14 @@ class SignalEngine:
 
     def analyze(self, text: str, spans: list[tuple[int, int]] | None = None) -> dict:
         """Topics, escalation and magnitudes of one article (see module docstring)."""
+        return self.analyze_scan(text, spans)[0]
+
+    def analyze_scan(
+        self, text: str, spans: list[tuple[int, int]] | None = None
+    ) -> tuple[dict, list[Sentence]]:
+        """`analyze`, plus the sentences as its first pass left them (cue hits and context
+        flags, before the article-level passes drop hits and set flags): what the signal
+        model (nlp/signal_model.py) reads, so it need not split and match again."""
         sents = self.sentences(text, spans)
         present_year = _present_year(text)
         fact_check = False
@@ -152,6 +163,8 @@ class SignalEngine:
             if s.is_title and any(h.cue.kind == "factcheck" for h in s.hits):
                 fact_check = True
             s.election = any(self.matcher.in_class("election", t) for t in s.toks)
+        # copies: _retrospective and _lethal_context below change flags and hit lists
+        scan = [replace(s, hits=list(s.hits)) for s in sents]
         # a denial in the title or lead frames the article: its violence is the denied claim
         body = [s for s in sents if not s.is_title]
         title = [s for s in sents if s.is_title]
@@ -163,12 +176,13 @@ class SignalEngine:
         escalation = self._escalation(sents, fact_check or denied, topics)
         # magnitudes are the present event's figures whatever its topic (TAXONOMY section 3,
         # the news-train convention): a road accident's dead are counted, not signalled
-        return {
+        result = {
             "topics": topics,
             "escalation": escalation,
             "magnitudes": magnitudes,
             "magnitude_evidence": mag_evidence,
         }
+        return result, scan
 
     def _find_hits(self, s: Sentence, si: int) -> None:
         toks = s.toks
@@ -585,19 +599,42 @@ for _ext in ("topics", "escalation", "magnitudes", "magnitude_evidence"):
     Doc.set_extension(_ext, default=None, force=True)
 
 _CACHE_KEY = "suar_signals"
+# (engine, sentences of its first pass) for the signal model; it pops them (Sentence
+# objects are not msgpack-serialisable, so they do not outlive the pipeline run)
+SCAN_KEY = "suar_signals_scan"
+_SPANS_KEY = "suar_sentence_spans"
+
+
+def doc_sentence_spans(doc: Doc) -> list[tuple[int, int]] | None:
+    """(start_char, end_char) of each of doc.sents, or None without sentence boundaries.
+
+    Built from token arrays rather than Span objects (a doc has hundreds of tokens and
+    iterating them costs more than the rules themselves) and cached on the doc: the rules
+    and the signal model both need them."""
+    cached = doc.user_data.get(_SPANS_KEY)
+    if cached is not None and cached[0] == len(doc):
+        return cached[1]
+    if not doc.has_annotation("SENT_START"):
+        return None
+    arr = doc.to_array([SENT_START, IDX, LENGTH])
+    if not len(arr):
+        spans: list[tuple[int, int]] = []
+    else:
+        starts = [0, *(int(i) for i in np.flatnonzero(arr[1:, 0] == 1) + 1)]
+        idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
+        ends = [*starts[1:], len(arr)]
+        spans = [(idx[a], idx[b - 1] + length[b - 1]) for a, b in zip(starts, ends, strict=True)]
+    doc.user_data[_SPANS_KEY] = (len(doc), spans)
+    return spans
 
 
 def _doc_signals(doc: Doc, engine: SignalEngine) -> dict:
     """Analyse a doc once even if several signal components run on it."""
     cached = doc.user_data.get(_CACHE_KEY)
     if cached is None:
-        spans = (
-            [(s.start_char, s.end_char) for s in doc.sents]
-            if doc.has_annotation("SENT_START")
-            else None
-        )
-        cached = engine.analyze(doc.text, spans)
+        cached, scan = engine.analyze_scan(doc.text, doc_sentence_spans(doc))
         doc.user_data[_CACHE_KEY] = cached
+        doc.user_data[SCAN_KEY] = (engine, scan)
     return cached
 
 
