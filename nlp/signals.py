@@ -564,9 +564,14 @@ def _fallback_spans(text: str) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------- plain API
-@lru_cache(maxsize=4)
 def get_engine(data_dir: str | None = None) -> SignalEngine:
-    """The engine for a data directory, built once per process."""
+    """The engine for a data directory, built once per process (``get_engine()`` and
+    ``get_engine(None)`` are the same engine: the component and the signal model share it)."""
+    return _engine(str(data_dir) if data_dir else None)
+
+
+@lru_cache(maxsize=4)
+def _engine(data_dir: str | None) -> SignalEngine:
     return SignalEngine(Path(data_dir) if data_dir else None)
 
 
