@@ -1082,8 +1082,10 @@ class RegionLinker:
         build_gazetteer()  # pay the load cost when the pipeline is built, not on the 1st doc
 
     def __call__(self, doc: Doc) -> Doc:
+        from nlp.signals import doc_text  # built once per doc, shared with the rules
+
         mentions, primary = link_regions(
-            doc.text,
+            doc_text(doc),
             doc.user_data.get("outlet_province"),
             dateline=doc.user_data.get("dateline"),
             outlets=self.outlets,

@@ -223,7 +223,7 @@ def doc_features(doc: Doc, codes: tuple[str, ...]) -> ArticleFeatures:
         scanned = None
     spans = None if scanned is not None else sig.doc_sentence_spans(doc)
     return article_features(
-        doc.text, spans, rule_topics, rule_esc, doc._.magnitudes, codes, scanned
+        sig.doc_text(doc), spans, rule_topics, rule_esc, doc._.magnitudes, codes, scanned
     )
 
 

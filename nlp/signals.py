@@ -610,6 +610,18 @@ SCAN_KEY = "suar_signals_scan"
 _SPANS_KEY = "suar_sentence_spans"
 
 
+_TEXT_KEY = "suar_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """doc.text, built once per doc: spaCy joins it from every token on each access, and
+    the region linker, the rules and the signal model all read it."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 def doc_sentence_spans(doc: Doc) -> list[tuple[int, int]] | None:
     """(start_char, end_char) of each of doc.sents, or None without sentence boundaries.
 
@@ -637,7 +649,7 @@ def _doc_signals(doc: Doc, engine: SignalEngine) -> dict:
     """Analyse a doc once even if several signal components run on it."""
     cached = doc.user_data.get(_CACHE_KEY)
     if cached is None:
-        cached, scan = engine.analyze_scan(doc.text, doc_sentence_spans(doc))
+        cached, scan = engine.analyze_scan(doc_text(doc), doc_sentence_spans(doc))
         doc.user_data[_CACHE_KEY] = cached
         doc.user_data[SCAN_KEY] = (engine, scan)
     return cached
