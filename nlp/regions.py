@@ -99,6 +99,7 @@ READS = ("regions/cues.toml",)
 @dataclass(frozen=True)
 class _Cues:
     prefix: dict[tuple[str, ...], str]  # cue phrase -> 'kabupaten' | 'kota' | ... | 'unit'
+    sub_unit_first: frozenset[str]  # first words of the kecamatan/desa cue phrases
     kota_suffix: frozenset[str]
     kabupaten_suffix: frozenset[str]
     part_words: frozenset[str]
@@ -156,6 +157,9 @@ def _cues() -> _Cues:
     gaz = build_gazetteer()
     return _Cues(
         prefix=prefix,
+        sub_unit_first=frozenset(
+            p[0] for p, k in prefix.items() if p and k in ("district", "village")
+        ),
         kota_suffix=frozenset(raw["prefix"]["kota_suffix"]),
         kabupaten_suffix=frozenset(raw["prefix"]["kabupaten_suffix"]),
         part_words=frozenset(raw["prefix"]["part_words"]),
@@ -520,8 +524,12 @@ def _scan_sub_units(doc: _Doc, gaz: Gazetteer) -> tuple[list[tuple[_Match, str]]
     consumed = [False] * n
     found: list[tuple[_Match, str]] = []
     prefix = _cues().prefix
+    first_words = _cues().sub_unit_first
     i = 0
     while i < n:
+        if doc.lowers[i] not in first_words:
+            i += 1  # no kecamatan/desa cue starts here
+            continue
         kind = None
         length = 0
         for ln in (2, 1):

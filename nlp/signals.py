@@ -122,6 +122,7 @@ class SignalEngine:
         hard = _hard_breaks(text)
         out: list[Sentence] = []
         first_line = True
+        lead = len(text) - len(text.lstrip())  # text[:a] is blank iff a <= lead
         for a, b in _split_spans(text, spans, hard):
             seg = text[a:b]
             stripped = seg.strip()
@@ -129,14 +130,14 @@ class SignalEngine:
                 continue
             a += len(seg) - len(seg.lstrip())
             b = a + len(stripped)
-            line_start = a == 0 or text[a - 1] == "\n" or not text[:a].strip()
+            line_start = a == 0 or text[a - 1] == "\n" or a <= lead
             if line_start and stripped.lower().startswith(self.boiler_prefixes):
                 continue
             toks = tokenize(stripped, a)
             if not toks:
                 continue
             # the title is a whole first line, followed by more text
-            line_end = text[b:].lstrip(" \t\r").startswith("\n")
+            line_end = _LINE_END_RE.match(text, b) is not None
             is_title = first_line and line_start and line_end and len(toks) <= 30
             first_line = False
             out.append(Sentence(a, b, stripped, toks, parse_numbers(toks), is_title))
@@ -525,13 +526,19 @@ def _hard_breaks(text: str) -> list[int]:
         if i == first:
             out.append(i)
             continue
-        before = text[:i].rstrip(" \t")
-        after = text[i + 1 :].lstrip(" \t")
-        if not before or not after or before.endswith("\n") or after.startswith("\n"):
+        # the last character before the break and the first after it, blanks skipped
+        # (indexes rather than slices: a slice per line copies the text per line)
+        k = i
+        while k > 0 and text[k - 1] in " \t":
+            k -= 1
+        j = i + 1
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        if k == 0 or j == len(text) or text[k - 1] == "\n" or text[j] == "\n":
             out.append(i)
             continue
-        ends_sentence = before[-1] in '.!?:;"”’'
-        if (after[0].islower() or (wrapped and not ends_sentence)) and not ends_sentence:
+        ends_sentence = text[k - 1] in '.!?:;"”’'
+        if (text[j].islower() or (wrapped and not ends_sentence)) and not ends_sentence:
             continue
         out.append(i)
     return out
@@ -555,6 +562,7 @@ def _split_spans(text: str, spans: list[tuple[int, int]], hard: list[int]) -> li
     return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if text[a:b].strip()]
 
 
+_LINE_END_RE = re.compile(r"[ \t\r]*\n")  # only blanks before the next line break
 _SENT_FALLBACK_RE = re.compile(r"[^.!?]+(?:[.!?]+[\"”’)]*|$)")
 
 
