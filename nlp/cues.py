@@ -91,6 +91,9 @@ def _split_words(cue: str) -> list[str]:
     return words
 
 
+_Entry = tuple[Cue, frozenset[str]]
+
+
 class CueMatcher:
     """Finds many cue phrases in one pass over a sentence's tokens (dictionary on 1st item)."""
 
@@ -100,28 +103,36 @@ class CueMatcher:
             surf = frozenset(w[1:] for w in words if w.startswith("="))
             stems = frozenset(stem(w) for w in words if not w.startswith("="))
             self.classes[name] = (surf, stems)
-        # cues by their first word: surface (also "^Word" cues, lower-cased) and stem
-        self._surf: dict[str, list[Cue]] = {}
-        self._stem: dict[str, list[Cue]] = {}
-        self._wild_num: list[Cue] = []  # cues starting with <num>/<qty>
-        self._wild_class: dict[str, list[Cue]] = {}  # cues starting with a word class
+        # (cue, words it needs) by the cue's first word: surface (also "^Word" cues,
+        # lower-cased) and stem; the words are those of its later items, each of which some
+        # token's lower form or stem must equal for the cue to match (a cheap test first)
+        self._surf: dict[str, list[_Entry]] = {}
+        self._stem: dict[str, list[_Entry]] = {}
+        self._wild_num: list[_Entry] = []  # cues starting with <num>/<qty>
+        self._wild_class: dict[str, list[_Entry]] = {}  # cues starting with a word class
 
     def add(self, text: str, kind: str, payload: Any) -> None:
         items = tuple(_compile_item(w, self.classes) for w in _split_words(text))
         if not items or items[0][0] == "gap":
             raise ValueError(f"bad cue {text!r}")
         cue = Cue(text, items, kind, payload)
+        need = frozenset(
+            val.lower() if k == "case" else val
+            for k, val in items[1:]
+            if k in ("surf", "stem", "case")
+        )
+        entry = (cue, need)
         first_kind, first_val = items[0]
         if first_kind == "surf":
-            self._surf.setdefault(first_val, []).append(cue)
+            self._surf.setdefault(first_val, []).append(entry)
         elif first_kind == "stem":
-            self._stem.setdefault(first_val, []).append(cue)
+            self._stem.setdefault(first_val, []).append(entry)
         elif first_kind == "case":
-            self._surf.setdefault(first_val.lower(), []).append(cue)
+            self._surf.setdefault(first_val.lower(), []).append(entry)
         elif first_kind == "class":
-            self._wild_class.setdefault(first_val, []).append(cue)
+            self._wild_class.setdefault(first_val, []).append(entry)
         else:
-            self._wild_num.append(cue)
+            self._wild_num.append(entry)
 
     def in_class(self, name: str, tok: Tok) -> bool:
         surf, stems = self.classes[name]
@@ -169,7 +180,8 @@ class CueMatcher:
         """All (cue, start_tok, end_tok) matches; every cue is tried at every token."""
         out = []
         surf, stems = self._surf, self._stem
-        empty: list[Cue] = []
+        empty: list[_Entry] = []
+        present: set[str] | None = None  # every lower form and stem of the sentence
         for i, tok in enumerate(toks):
             low, st = tok.lower, tok.stem
             cands = [
@@ -182,7 +194,12 @@ class CueMatcher:
             for name, cues in self._wild_class.items():
                 if self.in_class(name, tok):
                     cands.extend(cues)
-            for cue in cands:
+            for cue, need in cands:
+                if need:
+                    if present is None:
+                        present = {t.lower for t in toks} | {t.stem for t in toks}
+                    if not need <= present:
+                        continue  # a word the cue needs is nowhere in the sentence
                 j = self._match(cue.items, 0, toks, i, nums)
                 if j > i:
                     out.append((cue, i, j))
