@@ -138,6 +138,16 @@ class CueMatcher:
         surf, stems = self.classes[name]
         return tok.lower in surf or tok.stem in stems or tok.lower in stems
 
+    def any_in_class(self, name: str, toks: list[Tok]) -> bool:
+        """Whether any of the tokens is in the class (`in_class` of one, as set tests)."""
+        surf, stems = self.classes[name]
+        lowers = [t.lower for t in toks]
+        return (
+            not surf.isdisjoint(lowers)
+            or not stems.isdisjoint([t.stem for t in toks])
+            or not stems.isdisjoint(lowers)
+        )
+
     def _match(self, items, k: int, toks: list[Tok], i: int, nums: dict[int, NumSpan]) -> int:
         """End token of items[k:] matched from token i, or -1. A loop over the items, with
         recursion only at a gap (the one place that backtracks): most candidates fail on

@@ -195,7 +195,7 @@ def article_features(
     dense["denial_sents"] = math.log1p(sum(1 for s in sents if s.denial))
     dense["history_sents"] = math.log1p(sum(1 for s in sents if s.history or s.tally))
     dense["election_sents"] = math.log1p(
-        sum(1 for s in sents if any(engine.matcher.in_class("election", t) for t in s.toks))
+        sum(1 for s in sents if engine.matcher.any_in_class("election", s.toks))
     )
     dense["body_sents"] = math.log1p(n_body)
     dense["has_title"] = float(n_title > 0)

@@ -18,12 +18,9 @@ from __future__ import annotations
 import re
 import statistics
 import tomllib
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -163,9 +160,15 @@ class SignalEngine:
             s.denial = any(h.cue.kind == "denial" for h in s.hits)
             if s.is_title and any(h.cue.kind == "factcheck" for h in s.hits):
                 fact_check = True
-            s.election = any(self.matcher.in_class("election", t) for t in s.toks)
+            s.election = self.matcher.any_in_class("election", s.toks)
         # copies: _retrospective and _lethal_context below change flags and hit lists
-        scan = [replace(s, hits=list(s.hits)) for s in sents]
+        scan = [
+            Sentence(
+                s.start, s.end, s.text, s.toks, s.nums, s.is_title,
+                s.history, s.tally, s.denial, s.election, list(s.hits),
+            )
+            for s in sents
+        ]  # fmt: skip
         # a denial in the title or lead frames the article: its violence is the denied claim
         body = [s for s in sents if not s.is_title]
         title = [s for s in sents if s.is_title]
@@ -352,7 +355,7 @@ class SignalEngine:
                 if h.hypothetical and not spec.get("hypothetical_ok", False):
                     continue
                 req = group.get("requires")
-                if req and not any(self.matcher.in_class(req, t) for t in s.toks):
+                if req and not self.matcher.any_in_class(req, s.toks):
                     continue
                 if spec.get("election") and not self._election_near(sents, si):
                     continue
@@ -631,24 +634,14 @@ def doc_text(doc: Doc) -> str:
 
 
 def doc_sentence_spans(doc: Doc) -> list[tuple[int, int]] | None:
-    """(start_char, end_char) of each of doc.sents, or None without sentence boundaries.
-
-    Built from token arrays rather than Span objects (a doc has hundreds of tokens and
-    iterating them costs more than the rules themselves) and cached on the doc: the rules
-    and the signal model both need them."""
+    """(start_char, end_char) of each of doc.sents, or None without sentence boundaries;
+    cached on the doc (the rules and the signal model both need them)."""
     cached = doc.user_data.get(_SPANS_KEY)
     if cached is not None and cached[0] == len(doc):
         return cached[1]
     if not doc.has_annotation("SENT_START"):
         return None
-    arr = doc.to_array([SENT_START, IDX, LENGTH])
-    if not len(arr):
-        spans: list[tuple[int, int]] = []
-    else:
-        starts = [0, *(int(i) for i in np.flatnonzero(arr[1:, 0] == 1) + 1)]
-        idx, length = arr[:, 1].tolist(), arr[:, 2].tolist()
-        ends = [*starts[1:], len(arr)]
-        spans = [(idx[a], idx[b - 1] + length[b - 1]) for a, b in zip(starts, ends, strict=True)]
+    spans = [(s.start_char, s.end_char) for s in doc.sents]
     doc.user_data[_SPANS_KEY] = (len(doc), spans)
     return spans
 
