@@ -88,6 +88,7 @@ def _scan(engine: Any, text: str, spans: list[tuple[int, int]] | None) -> list[A
         s.history = engine._is_history(s.text, year)
         s.tally = bool(engine.tally_re.search(s.text.lower()))
         s.denial = any(h.cue.kind == "denial" for h in s.hits)
+        s.election = engine.matcher.any_in_class("election", s.toks)
     return sents
 
 
@@ -194,9 +195,7 @@ def article_features(
     dense["fact_check"] = float(fact_check)
     dense["denial_sents"] = math.log1p(sum(1 for s in sents if s.denial))
     dense["history_sents"] = math.log1p(sum(1 for s in sents if s.history or s.tally))
-    dense["election_sents"] = math.log1p(
-        sum(1 for s in sents if engine.matcher.any_in_class("election", s.toks))
-    )
+    dense["election_sents"] = math.log1p(sum(1 for s in sents if s.election))
     dense["body_sents"] = math.log1p(n_body)
     dense["has_title"] = float(n_title > 0)
     title = [s.text for s in sents if s.is_title]
