@@ -278,6 +278,7 @@ class _Doc:
     furniture_sents: set[int] = field(default_factory=set)
     caption_sents: set[int] = field(default_factory=set)
     event_sents: set[int] = field(default_factory=set)
+    capital: list[bool] = field(default_factory=list)  # _is_capital of each token
 
     def sent_of(self, offset: int) -> int:
         return bisect.bisect_right(self.sent_starts, offset) - 1
@@ -361,6 +362,7 @@ def _prepare(text: str, outlets: OutletLexicon = NO_OUTLETS) -> _Doc:
         text, starts, ends, words, lowers, keys, blocked, sent_starts, title_end, lower_title
     )
     doc.join_ok = [None] * len(words)
+    doc.capital = _capitals(doc)
     for v in cues.venue_re.finditer(text.lower()):
         doc.venue_starts.append(v.start())
         doc.venue_ends.append(v.end())
@@ -393,8 +395,17 @@ def _looks_like_menu(sent: str) -> bool:
 
 
 def _is_capital(doc: _Doc, i: int) -> bool:
-    w = doc.words[i]
-    return w[:1].isupper() or (doc.lower_title and doc.starts[i] < doc.title_end)
+    return doc.capital[i]
+
+
+def _capitals(doc: _Doc) -> list[bool]:
+    """Per token: capitalised, or in a lower-case title (where capitals say nothing)."""
+    if doc.lower_title:
+        title_end = doc.title_end
+        return [
+            w[:1].isupper() or s < title_end for w, s in zip(doc.words, doc.starts, strict=True)
+        ]
+    return [w[:1].isupper() for w in doc.words]
 
 
 def _gap(doc: _Doc, i: int) -> str:
@@ -447,9 +458,10 @@ def _scan_names(doc: _Doc, gaz: Gazetteer, consumed: list[bool]) -> list[_Match]
     cues = _cues()
     n = len(doc.words)
     found: list[_Match] = []
+    blocked, capital = doc.blocked, doc.capital
     i = 0
     while i < n:
-        if doc.blocked[i] or consumed[i] or not _is_capital(doc, i):
+        if blocked[i] or consumed[i] or not capital[i]:
             i += 1
             continue
         best: tuple[int, str] | None = None
