@@ -91,6 +91,9 @@ def _split_words(cue: str) -> list[str]:
     return words
 
 
+_Entry = tuple[Cue, frozenset[str]]
+
+
 class CueMatcher:
     """Finds many cue phrases in one pass over a sentence's tokens (dictionary on 1st item)."""
 
@@ -100,81 +103,113 @@ class CueMatcher:
             surf = frozenset(w[1:] for w in words if w.startswith("="))
             stems = frozenset(stem(w) for w in words if not w.startswith("="))
             self.classes[name] = (surf, stems)
-        self._index: dict[str, list[Cue]] = {}
-        self._wild_num: list[Cue] = []  # cues starting with <num>/<qty>
-        self._wild_class: dict[str, list[Cue]] = {}  # cues starting with a word class
+        # (cue, words it needs) by the cue's first word: surface (also "^Word" cues,
+        # lower-cased) and stem; the words are those of its later items, each of which some
+        # token's lower form or stem must equal for the cue to match (a cheap test first)
+        self._surf: dict[str, list[_Entry]] = {}
+        self._stem: dict[str, list[_Entry]] = {}
+        self._wild_num: list[_Entry] = []  # cues starting with <num>/<qty>
+        self._wild_class: dict[str, list[_Entry]] = {}  # cues starting with a word class
 
     def add(self, text: str, kind: str, payload: Any) -> None:
         items = tuple(_compile_item(w, self.classes) for w in _split_words(text))
         if not items or items[0][0] == "gap":
             raise ValueError(f"bad cue {text!r}")
         cue = Cue(text, items, kind, payload)
+        need = frozenset(
+            val.lower() if k == "case" else val
+            for k, val in items[1:]
+            if k in ("surf", "stem", "case")
+        )
+        entry = (cue, need)
         first_kind, first_val = items[0]
-        if first_kind in ("surf", "stem"):
-            self._index.setdefault(f"{first_kind}:{first_val}", []).append(cue)
+        if first_kind == "surf":
+            self._surf.setdefault(first_val, []).append(entry)
+        elif first_kind == "stem":
+            self._stem.setdefault(first_val, []).append(entry)
         elif first_kind == "case":
-            self._index.setdefault(f"surf:{first_val.lower()}", []).append(cue)
+            self._surf.setdefault(first_val.lower(), []).append(entry)
         elif first_kind == "class":
-            self._wild_class.setdefault(first_val, []).append(cue)
+            self._wild_class.setdefault(first_val, []).append(entry)
         else:
-            self._wild_num.append(cue)
+            self._wild_num.append(entry)
 
     def in_class(self, name: str, tok: Tok) -> bool:
         surf, stems = self.classes[name]
         return tok.lower in surf or tok.stem in stems or tok.lower in stems
 
-    def _item_ok(self, item: tuple[str, str], tok: Tok) -> bool:
-        kind, val = item
-        if kind == "surf":
-            return tok.lower == val
-        if kind == "stem":
-            return tok.stem == val or tok.lower == val
-        if kind == "case":
-            return tok.text == val
-        return self.in_class(val, tok)
+    def any_in_class(self, name: str, toks: list[Tok]) -> bool:
+        """Whether any of the tokens is in the class (`in_class` of one, as set tests)."""
+        surf, stems = self.classes[name]
+        lowers = [t.lower for t in toks]
+        return (
+            not surf.isdisjoint(lowers)
+            or not stems.isdisjoint([t.stem for t in toks])
+            or not stems.isdisjoint(lowers)
+        )
 
     def _match(self, items, k: int, toks: list[Tok], i: int, nums: dict[int, NumSpan]) -> int:
-        if k == len(items):
-            return i
-        kind = items[k][0]
-        if kind == "gap":
-            for skip in range(_GAP_MAX + 1):
-                if skip and (
-                    i + skip - 1 >= len(toks) or not toks[i + skip - 1].lower[0].isalnum()
-                ):
-                    break
-                r = self._match(items, k + 1, toks, i + skip, nums)
-                if r >= 0:
-                    return r
-            return -1
-        if i >= len(toks):
-            return -1
-        if kind in ("num", "qty"):
-            span = nums.get(i)
-            if span is None or (kind == "num" and span.value is None):
+        """End token of items[k:] matched from token i, or -1. A loop over the items, with
+        recursion only at a gap (the one place that backtracks): most candidates fail on
+        their second item, and a call per item cost more than the comparisons."""
+        n_items, n = len(items), len(toks)
+        while k < n_items:
+            kind, val = items[k]
+            if kind == "gap":
+                for skip in range(_GAP_MAX + 1):
+                    if skip and (i + skip - 1 >= n or not toks[i + skip - 1].lower[0].isalnum()):
+                        break
+                    r = self._match(items, k + 1, toks, i + skip, nums)
+                    if r >= 0:
+                        return r
                 return -1
-            return self._match(items, k + 1, toks, span.end, nums)
-        if self._item_ok(items[k], toks[i]):
-            return self._match(items, k + 1, toks, i + 1, nums)
-        return -1
+            if i >= n:
+                return -1
+            if kind == "num" or kind == "qty":
+                span = nums.get(i)
+                if span is None or (kind == "num" and span.value is None):
+                    return -1
+                i = span.end
+            else:
+                tok = toks[i]
+                if kind == "surf":
+                    ok = tok.lower == val
+                elif kind == "stem":
+                    ok = tok.stem == val or tok.lower == val
+                elif kind == "case":
+                    ok = tok.text == val
+                else:
+                    ok = self.in_class(val, tok)
+                if not ok:
+                    return -1
+                i += 1
+            k += 1
+        return i
 
     def find(self, toks: list[Tok], nums: dict[int, NumSpan]) -> list[tuple[Cue, int, int]]:
         """All (cue, start_tok, end_tok) matches; every cue is tried at every token."""
         out = []
-        index = self._index
-        empty: list[Cue] = []
+        surf, stems = self._surf, self._stem
+        empty: list[_Entry] = []
+        present: set[str] | None = None  # every lower form and stem of the sentence
         for i, tok in enumerate(toks):
+            low, st = tok.lower, tok.stem
             cands = [
-                *index.get("surf:" + tok.lower, empty),
-                *index.get("stem:" + tok.stem, empty),
-                *(index.get("stem:" + tok.lower, empty) if tok.lower != tok.stem else empty),
+                *surf.get(low, empty),
+                *stems.get(st, empty),
+                *(stems.get(low, empty) if low != st else empty),
             ]
             if i in nums:
                 cands.extend(self._wild_num)
             for name, cues in self._wild_class.items():
                 if self.in_class(name, tok):
                     cands.extend(cues)
-            for cue in cands:
+            for cue, need in cands:
+                if need:
+                    if present is None:
+                        present = {t.lower for t in toks} | {t.stem for t in toks}
+                    if not need <= present:
+                        continue  # a word the cue needs is nowhere in the sentence
                 j = self._match(cue.items, 0, toks, i, nums)
                 if j > i:
                     out.append((cue, i, j))

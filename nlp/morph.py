@@ -110,6 +110,8 @@ class _NumberLexicon:
     vague2: frozenset[str]
     not_count_before: frozenset[str]
     range_links: frozenset[str]
+    # the words a quantity can start with (besides digits): most tokens are none of these
+    starters: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -117,13 +119,16 @@ def _number_lexicon() -> _NumberLexicon:
     with open(_DATA, "rb") as fh:
         raw = tomllib.load(fh)
     words = [w.lower() for w in raw["vague"]["words"]]
+    vague1 = frozenset(w for w in words if " " not in w)
+    vague2 = frozenset(w for w in words if " " in w)
     return _NumberLexicon(
         dict(raw["units"]),
         dict(raw["multipliers"]),
-        frozenset(w for w in words if " " not in w),
-        frozenset(w for w in words if " " in w),
+        vague1,
+        vague2,
         frozenset(w.lower() for w in raw["not_count"]["before"]),
         frozenset(raw["not_count"]["range_links"]),
+        frozenset(raw["units"]) | vague1 | {w.split(" ", 1)[0] for w in vague2},
     )
 
 
@@ -181,7 +186,12 @@ def parse_numbers(toks: list[Tok]) -> dict[int, NumSpan]:
     title_case = bool(words) and sum(w[:1].isupper() for w in words) > 0.5 * len(words)
     out: dict[int, NumSpan] = {}
     i, n = 0, len(toks)
+    starters = lex.starters
     while i < n:
+        low = toks[i].lower
+        if low not in starters and not low[:1].isdigit():
+            i += 1  # _number_at would find nothing here
+            continue
         span = _number_at(toks, i, lex, title_case)
         if span is None:
             i += 1

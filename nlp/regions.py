@@ -99,6 +99,7 @@ READS = ("regions/cues.toml",)
 @dataclass(frozen=True)
 class _Cues:
     prefix: dict[tuple[str, ...], str]  # cue phrase -> 'kabupaten' | 'kota' | ... | 'unit'
+    sub_unit_first: frozenset[str]  # first words of the kecamatan/desa cue phrases
     kota_suffix: frozenset[str]
     kabupaten_suffix: frozenset[str]
     part_words: frozenset[str]
@@ -108,6 +109,7 @@ class _Cues:
     outlet_prefixes: frozenset[str]
     outlet_suffixes: frozenset[str]
     event: tuple[str, ...]
+    event_re: re.Pattern[str]  # any of `event` as a substring, in one search
     venue_re: re.Pattern[str]
     speech_re: re.Pattern[str]
     locative: frozenset[str]
@@ -155,6 +157,9 @@ def _cues() -> _Cues:
     gaz = build_gazetteer()
     return _Cues(
         prefix=prefix,
+        sub_unit_first=frozenset(
+            p[0] for p, k in prefix.items() if p and k in ("district", "village")
+        ),
         kota_suffix=frozenset(raw["prefix"]["kota_suffix"]),
         kabupaten_suffix=frozenset(raw["prefix"]["kabupaten_suffix"]),
         part_words=frozenset(raw["prefix"]["part_words"]),
@@ -164,6 +169,7 @@ def _cues() -> _Cues:
         outlet_prefixes=frozenset(raw["outlet"]["prefixes"]),
         outlet_suffixes=frozenset(raw["outlet"]["suffixes"]),
         event=tuple(primary["event"]),
+        event_re=re.compile("|".join(re.escape(c) for c in primary["event"]) or r"(?!)"),
         venue_re=re.compile(
             r"\bdi\s+(?:depan\s+|dalam\s+|sekitar\s+|halaman\s+|area\s+)?(?:"
             + _alternation(primary["venue"])
@@ -272,6 +278,7 @@ class _Doc:
     furniture_sents: set[int] = field(default_factory=set)
     caption_sents: set[int] = field(default_factory=set)
     event_sents: set[int] = field(default_factory=set)
+    capital: list[bool] = field(default_factory=list)  # _is_capital of each token
 
     def sent_of(self, offset: int) -> int:
         return bisect.bisect_right(self.sent_starts, offset) - 1
@@ -312,11 +319,10 @@ def _line_breaks(text: str) -> list[int]:
 
 def _prepare(text: str, outlets: OutletLexicon = NO_OUTLETS) -> _Doc:
     cues = _cues()
-    starts, ends, words = [], [], []
-    for m in _TOKEN.finditer(text):
-        starts.append(m.start())
-        ends.append(m.end())
-        words.append(m.group())
+    matches = list(_TOKEN.finditer(text))
+    starts = [m.start() for m in matches]
+    ends = [m.end() for m in matches]
+    words = [m.group() for m in matches]
     lowers = [w.lower().replace("’", "'").replace("`", "'") for w in words]
     keys = [w if w.isalnum() else name_key(w) for w in lowers]
     blocked = [False] * len(words)
@@ -328,12 +334,21 @@ def _prepare(text: str, outlets: OutletLexicon = NO_OUTLETS) -> _Doc:
         while i < len(starts) and starts[i] < b:
             blocked[i] = True
             i += 1
-    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
-        # part of a web address: 'jatim.antaranews.com', 'Liputanborneo.com'
-        before_dot = s >= 2 and text[s - 1] == "." and text[s - 2].isalnum()
-        after_dot = e + 1 < len(text) and text[e] == "." and text[e + 1].islower()
-        if after_dot or (before_dot and text[s].islower()):
-            blocked[i] = True
+    # part of a web address: 'jatim.antaranews.com', 'Liputanborneo.com': a token right
+    # before a dot and a lower-case letter, or a lower-case token right after an
+    # alphanumeric and a dot (found from the dots: far fewer than the tokens)
+    n_text = len(text)
+    p = text.find(".")
+    while p >= 0:
+        if p + 1 < n_text and text[p + 1].islower():
+            i = bisect.bisect_left(ends, p)
+            if i < len(ends) and ends[i] == p:
+                blocked[i] = True  # the token ending at this dot
+            if p >= 1 and text[p - 1].isalnum():
+                i = bisect.bisect_left(starts, p + 1)
+                if i < len(starts) and starts[i] == p + 1:
+                    blocked[i] = True  # the token starting right after it
+        p = text.find(".", p + 1)
     title_end = text.find("\n")
     title_end = len(text) if title_end < 0 else title_end
     title = text[:title_end]
@@ -347,6 +362,7 @@ def _prepare(text: str, outlets: OutletLexicon = NO_OUTLETS) -> _Doc:
         text, starts, ends, words, lowers, keys, blocked, sent_starts, title_end, lower_title
     )
     doc.join_ok = [None] * len(words)
+    doc.capital = _capitals(doc)
     for v in cues.venue_re.finditer(text.lower()):
         doc.venue_starts.append(v.start())
         doc.venue_ends.append(v.end())
@@ -362,7 +378,7 @@ def _prepare(text: str, outlets: OutletLexicon = NO_OUTLETS) -> _Doc:
         if _CAPTION.search(low):
             doc.caption_sents.add(idx)  # a photo caption: where the photo was taken
             continue
-        if any(cue in low for cue in cues.event):
+        if cues.event_re.search(low):
             doc.event_sents.add(idx)
         if content < 3 and len(_TOKEN.findall(sent)) >= 6:
             doc.lead_sents.add(idx)
@@ -379,8 +395,17 @@ def _looks_like_menu(sent: str) -> bool:
 
 
 def _is_capital(doc: _Doc, i: int) -> bool:
-    w = doc.words[i]
-    return w[:1].isupper() or (doc.lower_title and doc.starts[i] < doc.title_end)
+    return doc.capital[i]
+
+
+def _capitals(doc: _Doc) -> list[bool]:
+    """Per token: capitalised, or in a lower-case title (where capitals say nothing)."""
+    if doc.lower_title:
+        title_end = doc.title_end
+        return [
+            w[:1].isupper() or s < title_end for w, s in zip(doc.words, doc.starts, strict=True)
+        ]
+    return [w[:1].isupper() for w in doc.words]
 
 
 def _gap(doc: _Doc, i: int) -> str:
@@ -433,9 +458,10 @@ def _scan_names(doc: _Doc, gaz: Gazetteer, consumed: list[bool]) -> list[_Match]
     cues = _cues()
     n = len(doc.words)
     found: list[_Match] = []
+    blocked, capital = doc.blocked, doc.capital
     i = 0
     while i < n:
-        if doc.blocked[i] or consumed[i] or not _is_capital(doc, i):
+        if blocked[i] or consumed[i] or not capital[i]:
             i += 1
             continue
         best: tuple[int, str] | None = None
@@ -510,8 +536,12 @@ def _scan_sub_units(doc: _Doc, gaz: Gazetteer) -> tuple[list[tuple[_Match, str]]
     consumed = [False] * n
     found: list[tuple[_Match, str]] = []
     prefix = _cues().prefix
+    first_words = _cues().sub_unit_first
     i = 0
     while i < n:
+        if doc.lowers[i] not in first_words:
+            i += 1  # no kecamatan/desa cue starts here
+            continue
         kind = None
         length = 0
         for ln in (2, 1):
@@ -1072,8 +1102,10 @@ class RegionLinker:
         build_gazetteer()  # pay the load cost when the pipeline is built, not on the 1st doc
 
     def __call__(self, doc: Doc) -> Doc:
+        from nlp.signals import doc_text  # built once per doc, shared with the rules
+
         mentions, primary = link_regions(
-            doc.text,
+            doc_text(doc),
             doc.user_data.get("outlet_province"),
             dateline=doc.user_data.get("dateline"),
             outlets=self.outlets,

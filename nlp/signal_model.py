@@ -88,6 +88,7 @@ def _scan(engine: Any, text: str, spans: list[tuple[int, int]] | None) -> list[A
         s.history = engine._is_history(s.text, year)
         s.tally = bool(engine.tally_re.search(s.text.lower()))
         s.denial = any(h.cue.kind == "denial" for h in s.hits)
+        s.election = engine.matcher.any_in_class("election", s.toks)
     return sents
 
 
@@ -119,10 +120,14 @@ def article_features(
     rule_escalation: dict | None,
     magnitudes: dict | None,
     codes: tuple[str, ...],
+    scanned: list[Any] | None = None,
 ) -> ArticleFeatures:
-    """Features of one article from its text and the rule stage's public results."""
+    """Features of one article from its text and the rule stage's public results.
+
+    ``scanned``: the default engine's first-pass sentences of this text, when the rule
+    stage kept them (SignalEngine.analyze_scan); else the text is scanned here."""
     engine = sig.get_engine()
-    sents = _scan(engine, text, spans)
+    sents = scanned if scanned is not None else _scan(engine, text, spans)
     dense: dict[str, float] = {}
     counts: dict[tuple[str, str], int] = {}
     topic_ev: dict[str, tuple[int, dict]] = {}
@@ -190,9 +195,7 @@ def article_features(
     dense["fact_check"] = float(fact_check)
     dense["denial_sents"] = math.log1p(sum(1 for s in sents if s.denial))
     dense["history_sents"] = math.log1p(sum(1 for s in sents if s.history or s.tally))
-    dense["election_sents"] = math.log1p(
-        sum(1 for s in sents if any(engine.matcher.in_class("election", t) for t in s.toks))
-    )
+    dense["election_sents"] = math.log1p(sum(1 for s in sents if s.election))
     dense["body_sents"] = math.log1p(n_body)
     dense["has_title"] = float(n_title > 0)
     title = [s.text for s in sents if s.is_title]
@@ -211,14 +214,16 @@ def article_features(
 
 def doc_features(doc: Doc, codes: tuple[str, ...]) -> ArticleFeatures:
     """Features of a doc that has been through suar_sentences and suar_signals."""
-    spans = (
-        [(s.start_char, s.end_char) for s in doc.sents]
-        if doc.has_annotation("SENT_START")
-        else None
-    )
     rule_topics = doc._.rule_topics if doc._.rule_topics is not None else doc._.topics
     rule_esc = doc._.rule_escalation if doc._.rule_escalation is not None else doc._.escalation
-    return article_features(doc.text, spans, rule_topics, rule_esc, doc._.magnitudes, codes)
+    # the rule stage's own first pass, when it ran with the default engine on this doc
+    engine, scanned = doc.user_data.pop(sig.SCAN_KEY, (None, None))
+    if engine is not sig.get_engine():
+        scanned = None
+    spans = None if scanned is not None else sig.doc_sentence_spans(doc)
+    return article_features(
+        sig.doc_text(doc), spans, rule_topics, rule_esc, doc._.magnitudes, codes, scanned
+    )
 
 
 @lru_cache(maxsize=65536)

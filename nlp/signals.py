@@ -119,6 +119,7 @@ class SignalEngine:
         hard = _hard_breaks(text)
         out: list[Sentence] = []
         first_line = True
+        lead = len(text) - len(text.lstrip())  # text[:a] is blank iff a <= lead
         for a, b in _split_spans(text, spans, hard):
             seg = text[a:b]
             stripped = seg.strip()
@@ -126,14 +127,14 @@ class SignalEngine:
                 continue
             a += len(seg) - len(seg.lstrip())
             b = a + len(stripped)
-            line_start = a == 0 or text[a - 1] == "\n" or not text[:a].strip()
+            line_start = a == 0 or text[a - 1] == "\n" or a <= lead
             if line_start and stripped.lower().startswith(self.boiler_prefixes):
                 continue
             toks = tokenize(stripped, a)
             if not toks:
                 continue
             # the title is a whole first line, followed by more text
-            line_end = text[b:].lstrip(" \t\r").startswith("\n")
+            line_end = _LINE_END_RE.match(text, b) is not None
             is_title = first_line and line_start and line_end and len(toks) <= 30
             first_line = False
             out.append(Sentence(a, b, stripped, toks, parse_numbers(toks), is_title))
@@ -141,6 +142,14 @@ class SignalEngine:
 
     def analyze(self, text: str, spans: list[tuple[int, int]] | None = None) -> dict:
         """Topics, escalation and magnitudes of one article (see module docstring)."""
+        return self.analyze_scan(text, spans)[0]
+
+    def analyze_scan(
+        self, text: str, spans: list[tuple[int, int]] | None = None
+    ) -> tuple[dict, list[Sentence]]:
+        """`analyze`, plus the sentences as its first pass left them (cue hits and context
+        flags, before the article-level passes drop hits and set flags): what the signal
+        model (nlp/signal_model.py) reads, so it need not split and match again."""
         sents = self.sentences(text, spans)
         present_year = _present_year(text)
         fact_check = False
@@ -151,7 +160,15 @@ class SignalEngine:
             s.denial = any(h.cue.kind == "denial" for h in s.hits)
             if s.is_title and any(h.cue.kind == "factcheck" for h in s.hits):
                 fact_check = True
-            s.election = any(self.matcher.in_class("election", t) for t in s.toks)
+            s.election = self.matcher.any_in_class("election", s.toks)
+        # copies: _retrospective and _lethal_context below change flags and hit lists
+        scan = [
+            Sentence(
+                s.start, s.end, s.text, s.toks, s.nums, s.is_title,
+                s.history, s.tally, s.denial, s.election, list(s.hits),
+            )
+            for s in sents
+        ]  # fmt: skip
         # a denial in the title or lead frames the article: its violence is the denied claim
         body = [s for s in sents if not s.is_title]
         title = [s for s in sents if s.is_title]
@@ -163,12 +180,13 @@ class SignalEngine:
         escalation = self._escalation(sents, fact_check or denied, topics)
         # magnitudes are the present event's figures whatever its topic (TAXONOMY section 3,
         # the news-train convention): a road accident's dead are counted, not signalled
-        return {
+        result = {
             "topics": topics,
             "escalation": escalation,
             "magnitudes": magnitudes,
             "magnitude_evidence": mag_evidence,
         }
+        return result, scan
 
     def _find_hits(self, s: Sentence, si: int) -> None:
         toks = s.toks
@@ -337,7 +355,7 @@ class SignalEngine:
                 if h.hypothetical and not spec.get("hypothetical_ok", False):
                     continue
                 req = group.get("requires")
-                if req and not any(self.matcher.in_class(req, t) for t in s.toks):
+                if req and not self.matcher.any_in_class(req, s.toks):
                     continue
                 if spec.get("election") and not self._election_near(sents, si):
                     continue
@@ -511,13 +529,19 @@ def _hard_breaks(text: str) -> list[int]:
         if i == first:
             out.append(i)
             continue
-        before = text[:i].rstrip(" \t")
-        after = text[i + 1 :].lstrip(" \t")
-        if not before or not after or before.endswith("\n") or after.startswith("\n"):
+        # the last character before the break and the first after it, blanks skipped
+        # (indexes rather than slices: a slice per line copies the text per line)
+        k = i
+        while k > 0 and text[k - 1] in " \t":
+            k -= 1
+        j = i + 1
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        if k == 0 or j == len(text) or text[k - 1] == "\n" or text[j] == "\n":
             out.append(i)
             continue
-        ends_sentence = before[-1] in '.!?:;"”’'
-        if (after[0].islower() or (wrapped and not ends_sentence)) and not ends_sentence:
+        ends_sentence = text[k - 1] in '.!?:;"”’'
+        if (text[j].islower() or (wrapped and not ends_sentence)) and not ends_sentence:
             continue
         out.append(i)
     return out
@@ -541,6 +565,7 @@ def _split_spans(text: str, spans: list[tuple[int, int]], hard: list[int]) -> li
     return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if text[a:b].strip()]
 
 
+_LINE_END_RE = re.compile(r"[ \t\r]*\n")  # only blanks before the next line break
 _SENT_FALLBACK_RE = re.compile(r"[^.!?]+(?:[.!?]+[\"”’)]*|$)")
 
 
@@ -550,9 +575,14 @@ def _fallback_spans(text: str) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------- plain API
-@lru_cache(maxsize=4)
 def get_engine(data_dir: str | None = None) -> SignalEngine:
-    """The engine for a data directory, built once per process."""
+    """The engine for a data directory, built once per process (``get_engine()`` and
+    ``get_engine(None)`` are the same engine: the component and the signal model share it)."""
+    return _engine(str(data_dir) if data_dir else None)
+
+
+@lru_cache(maxsize=4)
+def _engine(data_dir: str | None) -> SignalEngine:
     return SignalEngine(Path(data_dir) if data_dir else None)
 
 
@@ -585,19 +615,44 @@ for _ext in ("topics", "escalation", "magnitudes", "magnitude_evidence"):
     Doc.set_extension(_ext, default=None, force=True)
 
 _CACHE_KEY = "suar_signals"
+# (engine, sentences of its first pass) for the signal model; it pops them (Sentence
+# objects are not msgpack-serialisable, so they do not outlive the pipeline run)
+SCAN_KEY = "suar_signals_scan"
+_SPANS_KEY = "suar_sentence_spans"
+
+
+_TEXT_KEY = "suar_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """doc.text, built once per doc: spaCy joins it from every token on each access, and
+    the region linker, the rules and the signal model all read it."""
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+def doc_sentence_spans(doc: Doc) -> list[tuple[int, int]] | None:
+    """(start_char, end_char) of each of doc.sents, or None without sentence boundaries;
+    cached on the doc (the rules and the signal model both need them)."""
+    cached = doc.user_data.get(_SPANS_KEY)
+    if cached is not None and cached[0] == len(doc):
+        return cached[1]
+    if not doc.has_annotation("SENT_START"):
+        return None
+    spans = [(s.start_char, s.end_char) for s in doc.sents]
+    doc.user_data[_SPANS_KEY] = (len(doc), spans)
+    return spans
 
 
 def _doc_signals(doc: Doc, engine: SignalEngine) -> dict:
     """Analyse a doc once even if several signal components run on it."""
     cached = doc.user_data.get(_CACHE_KEY)
     if cached is None:
-        spans = (
-            [(s.start_char, s.end_char) for s in doc.sents]
-            if doc.has_annotation("SENT_START")
-            else None
-        )
-        cached = engine.analyze(doc.text, spans)
+        cached, scan = engine.analyze_scan(doc_text(doc), doc_sentence_spans(doc))
         doc.user_data[_CACHE_KEY] = cached
+        doc.user_data[SCAN_KEY] = (engine, scan)
     return cached
 
 

@@ -17,6 +17,7 @@ is part of the pipeline version (`registry_version()`).
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -217,18 +218,24 @@ def write_results(
     # same article's rows at once would otherwise both insert (no keys there); a conflict
     # is retried on a fresh snapshot (pipeline/ducklake.py).
     lake = ducklake.is_lake(con)
+    # each table's columns go to DuckDB as one JSON string (parsed by from_json in the SQL):
+    # binding Python lists costs DuckDB a conversion per element, most of the write
+    main_json, ents_json, regs_json, tops_json = (
+        json.dumps(cols, ensure_ascii=False) for cols in (main, ents, regs, tops)
+    )
 
     def write() -> None:
         with ducklake.locked(con, "enrichments") if lake else transaction(con):
             for stmt in statements("enrich_delete"):
                 con.execute(stmt, {"ids": ids})
-            con.execute(sql("enrich_insert"), {**main, "version": version, "now": now})
-            if ents["article_id"]:
-                con.execute(sql("enrich_entities"), ents)
-            if regs["article_id"]:
-                con.execute(sql("enrich_regions"), regs)
-            if tops["article_id"]:
-                con.execute(sql("enrich_topics"), tops)
+            con.execute(sql("enrich_insert"), {"cols": main_json, "version": version, "now": now})
+            for name, cols, js in (
+                ("enrich_entities", ents, ents_json),
+                ("enrich_regions", regs, regs_json),
+                ("enrich_topics", tops, tops_json),
+            ):
+                if cols["article_id"]:
+                    con.execute(sql(name), {"cols": js})
 
     ducklake.retry(con, write)
 

@@ -12,7 +12,13 @@ from click.testing import CliRunner
 from crawler.demosite import DemoSite
 from pipeline import db
 from pipeline.cli import main
-from pipeline.enrich import pending_ids, registry_nlp, registry_version, run_enrich
+from pipeline.enrich import (
+    pending_ids,
+    registry_nlp,
+    registry_version,
+    run_enrich,
+    write_results,
+)
 from pipeline.store import ArticleRecord, save_batch
 from tests.conftest import run_suar
 
@@ -182,3 +188,99 @@ def test_crawl_and_enrich_link_the_region_as_annotate_does_on_raw_text(tmp_path:
     assert result.exit_code == 0, result.output
     annotated = json.loads(result.stdout.strip().splitlines()[-1])["primary_region"]["code"]
     assert enriched == annotated == "11.71"
+
+
+def test_write_results_stores_every_value_as_given(con) -> None:
+    """The batch goes to DuckDB as JSON (pipeline/enrich.py): quotes, backslashes, line
+    breaks, non-ASCII text, nulls, floats and lists must come back exactly."""
+    ids = [r[0] for r in con.execute("SELECT id FROM articles ORDER BY id").fetchall()]
+    odd = 'Kata "Bupati" \\ di\nKota Bima\u2014\u201cricuh\u201d \U0001f525'
+    full = {
+        "id": ids[0], "language": "id", "enriched": True,
+        "primary_region": {"code": "52.72", "level": "kota", "province_code": "52"},
+        "regions": [
+            {"code": "52.72", "name": "Kota Bima", "level": "kota", "province_code": "52",
+             "text": odd, "start": 3, "end": 12},
+        ],
+        "entities": [
+            {"text": odd, "label": "PER", "actor_class": None, "role": "ketua",
+             "is_byline": True, "start": 0, "end": 7},
+        ],
+        "topics": [
+            {"code": "conflict.communal", "score": 0.1 + 0.2, "confidence": 2 / 3,
+             "evidence": {"sentence": odd, "cue": "ricuh", "start": 5, "end": 10}},
+        ],
+        "escalation": {"level": 3, "confidence": 1 / 7,
+                       "evidence": {"sentence": odd, "cue": "ricuh", "start": 5, "end": 10}},
+        "magnitudes": {"killed": 2, "injured": None, "arrested": 0, "crowd": 1_500_000},
+        "magnitude_evidence": {"killed": {"phrase": odd}},
+    }  # fmt: skip
+    bare = {
+        "id": ids[1], "language": "en", "enriched": False, "primary_region": None,
+        "regions": [], "entities": [], "topics": [],
+        "escalation": {"level": None, "evidence": None, "confidence": None},
+        "magnitudes": dict.fromkeys(("killed", "injured", "arrested", "crowd")),
+        "magnitude_evidence": {},
+    }  # fmt: skip
+    write_results(con, [full, bare], {ids[0]: "h\u00e9", ids[1]: None}, "v-json")
+    rows = con.execute(
+        "SELECT article_id, content_hash, status, primary_region_code, escalation_level, "
+        "escalation_evidence, escalation_start, killed, injured, arrested, crowd, "
+        "killed_evidence, topic_codes, level_confidence, pipeline_version "
+        "FROM enrichments WHERE article_id IN (?, ?) ORDER BY article_id",
+        ids[:2],
+    ).fetchall()
+    assert rows == [
+        (ids[0], "h\u00e9", "enriched", "52.72", 3, odd, 5, 2, None, 0, 1_500_000, odd,
+         ["conflict.communal"], 1 / 7, "v-json"),
+        (ids[1], None, "skipped_language", None, None, None, None, None, None, None, None,
+         None, [], None, "v-json"),
+    ]  # fmt: skip
+    assert con.execute(
+        "SELECT text, label, actor_class, role, is_byline, start_char, end_char "
+        "FROM article_entities WHERE article_id = ?",
+        [ids[0]],
+    ).fetchall() == [(odd, "PER", None, "ketua", True, 0, 7)]
+    assert con.execute(
+        "SELECT code, text, start_char, end_char, is_primary FROM article_regions "
+        "WHERE article_id = ?",
+        [ids[0]],
+    ).fetchall() == [("52.72", odd, 3, 12, True)]
+    assert con.execute(
+        "SELECT code, score, evidence, cue, confidence FROM article_topics WHERE article_id = ?",
+        [ids[0]],
+    ).fetchall() == [("conflict.communal", 0.1 + 0.2, odd, "ricuh", 2 / 3)]
+
+
+def test_signal_model_features_from_the_rules_scan_equal_a_fresh_scan(nlp) -> None:
+    """The signal model reads the rules' first pass instead of scanning again; the features
+    (and so its decisions) must be those of its own scan, also for a denied, negated,
+    retrospective article whose later rule passes change sentence flags and hits."""
+    from nlp import signal_model as sm
+    from nlp import signals as sig
+
+    text = (
+        "Sepuluh Tahun Setelah Bentrok Warga, Kini Rukun\n"
+        "Polisi membantah ada bentrokan di Kota Bima pada Senin (3/3/2025). Tidak ada korban "
+        "jiwa dalam kejadian itu.\n\nWarga mencegah bentrok dan menangkap lima orang. Pada "
+        "2015 kerusuhan menewaskan dua orang dan serangan jantung dialami seorang warga."
+    )
+    doc = nlp(text)
+    engine = sig.get_engine()
+    assert engine is sig.get_engine(None)  # the component's engine is the model's
+    spans = sig.doc_sentence_spans(doc)
+    assert spans == [(s.start_char, s.end_char) for s in doc.sents]
+    result, scan = engine.analyze_scan(text, spans)
+    assert result == engine.analyze(text, spans)
+    args = (
+        text,
+        spans,
+        doc._.rule_topics,
+        doc._.rule_escalation,
+        doc._.magnitudes,
+        sm.topic_codes(),
+    )
+    fresh = sm.article_features(*args)
+    reused = sm.article_features(*args, scanned=scan)
+    assert reused == fresh
+    assert sig.SCAN_KEY not in doc.user_data  # consumed by the model, not kept on the doc
