@@ -241,10 +241,23 @@ def base_tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _relation(database: str, table: str) -> str:
+    """The rows of ``table`` that a migration copies. schema_state keeps one row per name:
+    processes that create a catalog's lock rows at once may each add one (DuckLake has no keys,
+    and a duplicate lock row is still one lock), while the file's schema_state is keyed."""
+    rel = f'"{database}".main."{table}"'
+    if table != "schema_state":
+        return rel
+    return (
+        f"(SELECT * FROM {rel} QUALIFY row_number() OVER "
+        "(PARTITION BY name ORDER BY updated_at DESC NULLS LAST) = 1)"
+    )
+
+
 def table_fingerprint(con: duckdb.DuckDBPyConnection, database: str, table: str) -> tuple[int, str]:
     """(rows, content hash): the hash is the sum of per-row hashes, so order never matters."""
     count, total = con.execute(
-        f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{database}".main."{table}" t'
+        f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {_relation(database, table)} t"
     ).fetchone()
     return count, str(total)
 
@@ -284,7 +297,7 @@ def _copy(
             con.execute(f'DELETE FROM "{target}".main."{table}"')
             con.execute(
                 f'INSERT INTO "{target}".main."{table}" ({names}) '
-                f'SELECT {names} FROM "{source}".main."{table}"'
+                f"SELECT {names} FROM {_relation(source, table)}"
             )
     checked = {}
     for table in tables:
