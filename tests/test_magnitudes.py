@@ -192,3 +192,51 @@ def test_time_adverbials_do_not_cut_a_total():
     assert mags(text)["killed"] == 12
     text = "Tawuran antarkampung\nTawuran pecah. Dua orang hingga kini masih ditahan di polsek."
     assert mags(text)["arrested"] == 2
+
+
+def test_soft_death_words_count_the_killed_of_an_accident_but_raise_no_level():
+    # "meninggal dunia" without violence nearby is no conflict death (no level), yet it is
+    # the present event's dead (TAXONOMY section 3)
+    text = (
+        "Truk tergelincir di tanjakan Desa Contoh\n"
+        "Sebuah truk bermuatan pasir tergelincir dan menabrak sepeda motor di tanjakan desa "
+        "pada Kamis sore. Dua orang meninggal dunia di lokasi kejadian."
+    )
+    res = extract_signals(text)
+    assert res["magnitudes"]["killed"] == 2
+    assert res["topics"] == []
+    assert res["escalation"]["level"] == 0
+
+
+def test_soft_death_word_keeps_the_level_of_a_protest_below_lethal():
+    # a protest article (level 2) that also reports an unrelated accident death: the death
+    # is counted but does not raise the protest to level 4
+    text = (
+        "Warga berunjuk rasa menolak tambang\n"
+        "Ratusan warga menggelar unjuk rasa di depan kantor bupati menolak izin tambang pasir. "
+        "Di jalan menuju lokasi aksi, sebuah mobil terbalik dan seorang pengemudi meninggal "
+        "dunia."
+    )
+    res = extract_signals(text)
+    assert res["escalation"]["level"] == 2
+    assert res["magnitudes"]["killed"] == 1
+
+
+def test_deceased_voters_on_a_register_are_no_killed():
+    text = (
+        "Panitia temukan data pemilih ganda\n"
+        "Panitia pengawas menemukan 450 pemilih dalam DPT yang sudah meninggal dunia namun "
+        "masih tercatat."
+    )
+    res = extract_signals(text)
+    assert res["magnitudes"]["killed"] is None
+    assert res["escalation"]["level"] <= 1
+
+
+def test_patients_who_died_of_a_disease_are_no_killed():
+    text = (
+        "Kasus demam berdarah naik di Kota Contoh\n"
+        "Dinas kesehatan mencatat kenaikan kasus sepanjang bulan ini. Tiga pasien meninggal "
+        "dunia setelah dirawat."
+    )
+    assert mags(text)["killed"] is None
