@@ -492,21 +492,24 @@ class MagnitudeRules:
                     chain.append(NumSpan(k + 1, j, 1))
                     k = j
                     continue
+            # a capitalised word inside a body sentence is a name ("Kabupaten Merangin"),
+            # not a verb, whatever its stemmer prefix says
+            named = not s.is_title and t.text[:1].isupper()
             if low == "yang":
                 in_relative = True
             elif low == ",":
                 in_relative = rel_active = False
-            elif in_relative and self._is_verb(t, ("me",)):
+            elif in_relative and not named and self._is_verb(t, ("me",)):
                 rel_active = True
             if (
                 gap >= reach
                 or (not t.is_word and not t.is_digit and low not in (",", "(", ")", "-", "'"))
                 or low in self.conjunctions
                 or k in nums
-                or (gap >= normal and not in_relative and self._is_verb(t))
+                or (gap >= normal and not in_relative and not named and self._is_verb(t))
             ):
                 return fallback
-            if not in_relative and self._is_verb(t, self.active_prefixes):
+            if not in_relative and not named and self._is_verb(t, self.active_prefixes):
                 crossed_verb = True
             if t.is_word or t.is_digit:
                 gap += 1

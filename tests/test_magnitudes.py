@@ -240,3 +240,24 @@ def test_patients_who_died_of_a_disease_are_no_killed():
         "dunia setelah dirawat."
     )
     assert mags(text)["killed"] is None
+
+
+def test_place_name_with_a_verb_prefix_does_not_end_the_subject():
+    # "Bersatu" in a place name looks like a ber- verb to the stemmer; inside a body
+    # sentence a capitalised word is a name, so the count still reaches "tewas"
+    text = (
+        "Pohon tumbang timpa warga\n"
+        "Seorang nelayan asal Pulau Panjang Kecamatan Bersatu Jaya, Kabupaten Contoh, tewas "
+        "tertimpa pohon tumbang pada Minggu pagi."
+    )
+    assert mags(text)["killed"] == 1
+
+
+def test_verb_after_a_count_still_ends_the_subject():
+    # the lower-case verb "mengatakan" ends the noun phrase: the witness is not the dead
+    text = (
+        "Kebakaran pasar\n"
+        "Seorang saksi dari Pasar Lama Kecamatan Contoh mengatakan korban tewas terjebak api."
+    )
+    phrase = extract_signals(text)["magnitude_evidence"]["killed"]["phrase"]
+    assert phrase == "korban tewas"
