@@ -274,13 +274,24 @@ class MagnitudeRules:
                 k -= 1
             if k < h.i - 1 or h.cue.kind == "field":
                 bare_kind_ok = h.cue.kind == "field" or toks[h.i - 1].lower in self.agents
-                if (
-                    bare_kind_ok
-                    and self._bare_noun(toks, k, f)
-                    and (k == 0 or toks[k - 1].lower not in self.name_joiners)
-                ):
+                if bare_kind_ok and self._bare_noun(toks, k, f) and not self._listed(toks, k):
                     out.append(Candidate(f, 1, False, toks[k].start, h.end, s, h))
         return out
+
+    def _listed(self, toks: list[Tok], k: int) -> bool:
+        """Is token k the last of a list of people ("pelaku dan korban", "Budi, korban")?
+        A comma joins a list only after a person word or a name; after anything else it
+        ends an opening phrase ("Akibat penikaman itu, korban tewas": one victim)."""
+        if k == 0 or toks[k - 1].lower not in self.name_joiners:
+            return False
+        if toks[k - 1].lower != "," or k < 2:
+            return True
+        prev = toks[k - 2]
+        return (
+            self.matcher.in_class("person", prev)
+            or (prev.is_word and prev.text[:1].isupper())
+            or prev.lower == ")"
+        )
 
     # ------------------------------------------------------------------ named people
     def _name_end(self, toks: list[Tok], k: int) -> int:

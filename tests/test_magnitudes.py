@@ -261,3 +261,15 @@ def test_verb_after_a_count_still_ends_the_subject():
     )
     phrase = extract_signals(text)["magnitude_evidence"]["killed"]["phrase"]
     assert phrase == "korban tewas"
+
+
+def test_bare_victim_after_an_opening_phrase_and_comma_is_one():
+    # the comma ends the opening phrase; it does not join "korban" to a list of people
+    text = (
+        "Pemuda ditusuk di pesta desa\n"
+        "Seorang pemuda menusuk tetangganya saat pesta desa. Akibat tusukan itu, korban "
+        "tewas di tempat. Setelah kejadian itu, pelaku diamankan di kantor polisi."
+    )
+    res = mags(text)
+    assert res["killed"] == 1
+    assert res["arrested"] == 1
