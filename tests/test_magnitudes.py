@@ -273,3 +273,13 @@ def test_bare_victim_after_an_opening_phrase_and_comma_is_one():
     res = mags(text)
     assert res["killed"] == 1
     assert res["arrested"] == 1
+
+
+def test_bare_victim_before_hingga_tewas_is_one():
+    # "menganiaya korban hingga tewas": the attacked victim is the one who died
+    text = (
+        "Cekcok di warung berujung maut\n"
+        "Dalam cekcok di sebuah warung, seorang pria memukul korban hingga tewas dengan "
+        "sebatang kayu."
+    )
+    assert mags(text)["killed"] == 1
