@@ -274,13 +274,24 @@ class MagnitudeRules:
                 k -= 1
             if k < h.i - 1 or h.cue.kind == "field":
                 bare_kind_ok = h.cue.kind == "field" or toks[h.i - 1].lower in self.agents
-                if (
-                    bare_kind_ok
-                    and self._bare_noun(toks, k, f)
-                    and (k == 0 or toks[k - 1].lower not in self.name_joiners)
-                ):
+                if bare_kind_ok and self._bare_noun(toks, k, f) and not self._listed(toks, k):
                     out.append(Candidate(f, 1, False, toks[k].start, h.end, s, h))
         return out
+
+    def _listed(self, toks: list[Tok], k: int) -> bool:
+        """Is token k the last of a list of people ("pelaku dan korban", "Budi, korban")?
+        A comma joins a list only after a person word or a name; after anything else it
+        ends an opening phrase ("Akibat penikaman itu, korban tewas": one victim)."""
+        if k == 0 or toks[k - 1].lower not in self.name_joiners:
+            return False
+        if toks[k - 1].lower != "," or k < 2:
+            return True
+        prev = toks[k - 2]
+        return (
+            self.matcher.in_class("person", prev)
+            or (prev.is_word and prev.text[:1].isupper())
+            or prev.lower == ")"
+        )
 
     # ------------------------------------------------------------------ named people
     def _name_end(self, toks: list[Tok], k: int) -> int:
@@ -492,21 +503,24 @@ class MagnitudeRules:
                     chain.append(NumSpan(k + 1, j, 1))
                     k = j
                     continue
+            # a capitalised word inside a body sentence is a name ("Kabupaten Merangin"),
+            # not a verb, whatever its stemmer prefix says
+            named = not s.is_title and t.text[:1].isupper()
             if low == "yang":
                 in_relative = True
             elif low == ",":
                 in_relative = rel_active = False
-            elif in_relative and self._is_verb(t, ("me",)):
+            elif in_relative and not named and self._is_verb(t, ("me",)):
                 rel_active = True
             if (
                 gap >= reach
                 or (not t.is_word and not t.is_digit and low not in (",", "(", ")", "-", "'"))
                 or low in self.conjunctions
                 or k in nums
-                or (gap >= normal and not in_relative and self._is_verb(t))
+                or (gap >= normal and not in_relative and not named and self._is_verb(t))
             ):
                 return fallback
-            if not in_relative and self._is_verb(t, self.active_prefixes):
+            if not in_relative and not named and self._is_verb(t, self.active_prefixes):
                 crossed_verb = True
             if t.is_word or t.is_digit:
                 gap += 1

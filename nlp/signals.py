@@ -228,8 +228,10 @@ class SignalEngine:
                 s.tally = True
 
     def _lethal_context(self, sents: list[Sentence]) -> None:
-        """Drop soft death words ("meninggal dunia") that have no violence cue in the same or
-        a neighbouring sentence: deceased voters or patients are not conflict deaths."""
+        """Soft death words ("meninggal dunia") with no violence cue in the same or a
+        neighbouring sentence raise no level: a road accident's dead are no conflict deaths.
+        They still count the killed (TAXONOMY section 3: any present event), unless election
+        or illness words stand near (deceased voters on a register, patients of a disease)."""
         violent = [
             any(
                 not h.negated
@@ -242,13 +244,18 @@ class SignalEngine:
             )
             for s in sents
         ]  # fmt: skip
+        natural = [self.matcher.any_in_class("natural_death", s.toks) for s in sents]
+        title_natural = any(n for s, n in zip(sents, natural, strict=True) if s.is_title)
         for si, s in enumerate(sents):
             if any(violent[max(0, si - 1) : si + 2]):
                 continue
+            near = slice(max(0, si - 1), si + 2)
+            no_event = title_natural or any(natural[near]) or any(n.election for n in sents[near])
+            dropped = ("level", "field", "lead", "named") if no_event else ("level",)
             s.hits = [
                 h for h in s.hits
                 if h.negated or h.cue.text not in self.soft_lethal
-                or h.cue.kind not in ("level", "field", "lead", "named")
+                or h.cue.kind not in dropped
             ]  # fmt: skip
 
     def _near_miss(self, h: Hit, toks: list[Tok]) -> Hit:

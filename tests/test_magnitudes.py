@@ -192,3 +192,94 @@ def test_time_adverbials_do_not_cut_a_total():
     assert mags(text)["killed"] == 12
     text = "Tawuran antarkampung\nTawuran pecah. Dua orang hingga kini masih ditahan di polsek."
     assert mags(text)["arrested"] == 2
+
+
+def test_soft_death_words_count_the_killed_of_an_accident_but_raise_no_level():
+    # "meninggal dunia" without violence nearby is no conflict death (no level), yet it is
+    # the present event's dead (TAXONOMY section 3)
+    text = (
+        "Truk tergelincir di tanjakan Desa Contoh\n"
+        "Sebuah truk bermuatan pasir tergelincir dan menabrak sepeda motor di tanjakan desa "
+        "pada Kamis sore. Dua orang meninggal dunia di lokasi kejadian."
+    )
+    res = extract_signals(text)
+    assert res["magnitudes"]["killed"] == 2
+    assert res["topics"] == []
+    assert res["escalation"]["level"] == 0
+
+
+def test_soft_death_word_keeps_the_level_of_a_protest_below_lethal():
+    # a protest article (level 2) that also reports an unrelated accident death: the death
+    # is counted but does not raise the protest to level 4
+    text = (
+        "Warga berunjuk rasa menolak tambang\n"
+        "Ratusan warga menggelar unjuk rasa di depan kantor bupati menolak izin tambang pasir. "
+        "Di jalan menuju lokasi aksi, sebuah mobil terbalik dan seorang pengemudi meninggal "
+        "dunia."
+    )
+    res = extract_signals(text)
+    assert res["escalation"]["level"] == 2
+    assert res["magnitudes"]["killed"] == 1
+
+
+def test_deceased_voters_on_a_register_are_no_killed():
+    text = (
+        "Panitia temukan data pemilih ganda\n"
+        "Panitia pengawas menemukan 450 pemilih dalam DPT yang sudah meninggal dunia namun "
+        "masih tercatat."
+    )
+    res = extract_signals(text)
+    assert res["magnitudes"]["killed"] is None
+    assert res["escalation"]["level"] <= 1
+
+
+def test_patients_who_died_of_a_disease_are_no_killed():
+    text = (
+        "Kasus demam berdarah naik di Kota Contoh\n"
+        "Dinas kesehatan mencatat kenaikan kasus sepanjang bulan ini. Tiga pasien meninggal "
+        "dunia setelah dirawat."
+    )
+    assert mags(text)["killed"] is None
+
+
+def test_place_name_with_a_verb_prefix_does_not_end_the_subject():
+    # "Bersatu" in a place name looks like a ber- verb to the stemmer; inside a body
+    # sentence a capitalised word is a name, so the count still reaches "tewas"
+    text = (
+        "Pohon tumbang timpa warga\n"
+        "Seorang nelayan asal Pulau Panjang Kecamatan Bersatu Jaya, Kabupaten Contoh, tewas "
+        "tertimpa pohon tumbang pada Minggu pagi."
+    )
+    assert mags(text)["killed"] == 1
+
+
+def test_verb_after_a_count_still_ends_the_subject():
+    # the lower-case verb "mengatakan" ends the noun phrase: the witness is not the dead
+    text = (
+        "Kebakaran pasar\n"
+        "Seorang saksi dari Pasar Lama Kecamatan Contoh mengatakan korban tewas terjebak api."
+    )
+    phrase = extract_signals(text)["magnitude_evidence"]["killed"]["phrase"]
+    assert phrase == "korban tewas"
+
+
+def test_bare_victim_after_an_opening_phrase_and_comma_is_one():
+    # the comma ends the opening phrase; it does not join "korban" to a list of people
+    text = (
+        "Pemuda ditusuk di pesta desa\n"
+        "Seorang pemuda menusuk tetangganya saat pesta desa. Akibat tusukan itu, korban "
+        "tewas di tempat. Setelah kejadian itu, pelaku diamankan di kantor polisi."
+    )
+    res = mags(text)
+    assert res["killed"] == 1
+    assert res["arrested"] == 1
+
+
+def test_bare_victim_before_hingga_tewas_is_one():
+    # "menganiaya korban hingga tewas": the attacked victim is the one who died
+    text = (
+        "Cekcok di warung berujung maut\n"
+        "Dalam cekcok di sebuah warung, seorang pria memukul korban hingga tewas dengan "
+        "sebatang kayu."
+    )
+    assert mags(text)["killed"] == 1
