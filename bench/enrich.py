@@ -197,16 +197,7 @@ print(json.dumps({"cost": cost, "n": len(arts), "profile": out.getvalue()}))
 
 def profile_run(path: Path, backend: str, batch_size: int, top: int) -> None:
     """Print CPU ms per article by stage and cProfile's top functions of one worker."""
-    proc = subprocess.run(
-        [sys.executable, "-c", PROFILE_CHILD, str(path), backend, str(batch_size), str(top)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr[-3000:])
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r = _child(PROFILE_CHILD, path, backend, batch_size, top)
     total = sum(r["cost"].values())
     print(f"CPU by stage, one process, {r['n']} articles (no profiler):")
     for name, secs in sorted(r["cost"].items(), key=lambda kv: -kv[1]):
@@ -216,9 +207,10 @@ def profile_run(path: Path, backend: str, batch_size: int, top: int) -> None:
     print(r["profile"])
 
 
-def one_run(path: Path, backend: str, batch_size: int, workers: int) -> dict:
+def _child(code: str, *args: object) -> dict:
+    """Run ``code`` in a fresh interpreter (cold start, own memory) and read its JSON line."""
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), backend, str(batch_size), str(workers)],
+        [sys.executable, "-c", code, *map(str, args)],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -227,6 +219,10 @@ def one_run(path: Path, backend: str, batch_size: int, workers: int) -> dict:
     if proc.returncode != 0:
         raise SystemExit(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def one_run(path: Path, backend: str, batch_size: int, workers: int) -> dict:
+    return _child(CHILD, path, backend, batch_size, workers)
 
 
 def main(argv: list[str] | None = None) -> int:
