@@ -85,7 +85,7 @@ def correct(
     def write() -> None:
         # A DuckLake catalog has no sequences: the id is the next free one, taken under the
         # corrections lock row so that two analysts correcting at once never share an id.
-        with ducklake.locked(con, "corrections") if lake else db.transaction(con):
+        with ducklake.writing(con, "corrections"):
             if lake:
                 lake_row = {**row, "id": ducklake.next_id(con, "corrections")}
                 con.execute(db.sql("lake/corrections_insert"), lake_row)

@@ -463,6 +463,18 @@ def locked(con: duckdb.DuckDBPyConnection, lock: str) -> Iterator[duckdb.DuckDBP
         yield con
 
 
+@contextmanager
+def writing(con: duckdb.DuckDBPyConnection, lock: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One write transaction of ``lock``'s writers: on DuckLake under its lock row
+    (``locked``), on the DuckDB file a plain transaction (its single-writer lock serialises)."""
+    if is_lake(con):
+        with locked(con, lock):
+            yield con
+    else:
+        with db.transaction(con):
+            yield con
+
+
 def _conflict(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, duckdb.Error) and ("conflict" in text or "retry" in text)

@@ -105,12 +105,9 @@ def write_vectors(
 
 def remove_stale(con: duckdb.DuckDBPyConnection, model_id: str) -> int:
     """Delete this model's vectors of articles gone or no longer Indonesian; how many."""
-    if not ducklake.is_lake(con):
-        with db.transaction(con):
-            return con.execute(sql("embed_stale"), {"model": model_id}).fetchone()[0]
 
     def write() -> int:
-        with ducklake.locked(con, "embeddings"):
+        with ducklake.writing(con, "embeddings"):
             return con.execute(sql("embed_stale"), {"model": model_id}).fetchone()[0]
 
     return ducklake.retry(con, write)

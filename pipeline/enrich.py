@@ -34,7 +34,7 @@ from crawler.registry import Outlet, home_province, load_registry, outlet_lexico
 from nlp.annotate import Workers, enrich_articles
 from nlp.outlets import OutletLexicon
 from pipeline import ducklake
-from pipeline.db import sql, statements, transaction
+from pipeline.db import sql, statements
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,6 @@ def write_results(
     # On DuckLake the batch holds the enrichments' writer lock: two enrichers replacing the
     # same article's rows at once would otherwise both insert (no keys there); a conflict
     # is retried on a fresh snapshot (pipeline/ducklake.py).
-    lake = ducklake.is_lake(con)
     # each table's columns go to DuckDB as one JSON string (parsed by from_json in the SQL):
     # binding Python lists costs DuckDB a conversion per element, most of the write
     main_json, ents_json, regs_json, tops_json = (
@@ -225,7 +224,7 @@ def write_results(
     )
 
     def write() -> None:
-        with ducklake.locked(con, "enrichments") if lake else transaction(con):
+        with ducklake.writing(con, "enrichments"):
             for stmt in statements("enrich_delete"):
                 con.execute(stmt, {"ids": ids})
             con.execute(sql("enrich_insert"), {"cols": main_json, "version": version, "now": now})

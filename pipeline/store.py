@@ -137,7 +137,7 @@ def _save_batch_tx(
     """
     now = _now()
     lake = ducklake.is_lake(con)
-    with ducklake.locked(con, "articles") if lake else transaction(con):
+    with ducklake.writing(con, "articles"):
         known = {
             url: (art_id, chash)
             for url, art_id, chash in con.execute(

@@ -181,7 +181,7 @@ def build_stories(
         # One transaction; on DuckLake it takes the stories lock row first, so two builders
         # take turns (the one that loses the commit starts again and finds less pending).
         stats = StoryStats(model=model)
-        with ducklake.locked(con, "stories") if lake else db.transaction(con):
+        with ducklake.writing(con, "stories"):
             if rebuild:
                 for stmt in db.statements("stories_clear"):
                     con.execute(stmt)
