@@ -57,6 +57,8 @@ class MagnitudeRules:
         self.totals = _words(cfg["total_words"])
         self.total_reach = int(cfg["total_reach"])
         self.subset = _words(cfg.get("subset_words", []))
+        self.subset_phrases = frozenset(cfg.get("subset_phrases", []))
+        self.and_words = _words(cfg.get("and_words", []))
         self.subset_reach = int(cfg.get("subset_reach", 0))
         default_gap = int(cfg["follow_gap"])
         self.gap = {
@@ -408,13 +410,13 @@ class MagnitudeRules:
                 and not self._is_verb(toks[k])
             ):
                 k, words = k + 1, words + 1
-            nxt = nums.get(k + 1) if k < len(toks) and toks[k].lower in ("dan", "serta") else None
+            nxt = nums.get(k + 1) if k < len(toks) and toks[k].lower in self.and_words else None
             if nxt is None or nxt.value is None:
                 break
             after = [t.lower for t in toks[nxt.end : nxt.end + 2]]
             if after and (after[0] in self.units or after[0] in self.subset or after[0] == "dari"):
                 break  # "empat orang dan satu diantaranya / dari mereka" is part of the four
-            if after[:2] == ["di", "antaranya"]:
+            if " ".join(after[:2]) in self.subset_phrases:
                 break
             value, end = value + nxt.value, nxt.end
         return value, end
@@ -488,14 +490,14 @@ class MagnitudeRules:
                 return Candidate(fld, value, False, toks[i].start, h.end, s, h, toks[i].start)
             t = toks[k]
             low = t.lower
-            if low in ("dan", "serta") and k + 1 in nums:
+            if low in self.and_words and k + 1 in nums:
                 nxt = nums[k + 1]
                 if nxt.end < len(toks) and toks[nxt.end].lower in self.units:
                     return fallback
                 chain.append(nxt)
                 k = nxt.end
                 continue
-            if low in ("dan", "serta") and gap <= 2 and not s.is_title:
+            if low in self.and_words and gap <= 2 and not s.is_title:
                 # "Enam penumpang dan Junni luka": a named person adds one to the group
                 j = self._name_end(toks, k + 1)
                 if j > k + 1:
