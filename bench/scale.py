@@ -39,9 +39,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -120,23 +121,17 @@ def _stored(paths: list[Path]) -> int:
 
 
 def bench_enrich(n_articles: int, workers: list[int], runs: int) -> None:
-    from pipeline import db
+    import ray
+
     from pipeline.ray_engine import run_enrich_ray
-    from pipeline.store import save_batch
 
     records = _article_records(n_articles)
     results: dict[int, list[float]] = {}
-    import ray
-
     for n in workers:
         for _ in range(runs):
-            with tempfile.TemporaryDirectory() as tmp:
-                con = db.connect(Path(tmp) / "e.duckdb")
-                save_batch(con, records)
-                started = time.perf_counter()
-                summary = run_enrich_ray(con, workers=n, batch_size=32)
-                seconds = time.perf_counter() - started
-                con.close()
+            summary, seconds = _timed_on_fresh_db(
+                records, lambda con, n=n: run_enrich_ray(con, workers=n, batch_size=32)
+            )
             ray.shutdown()
             done = summary.enriched + summary.skipped_language
             results.setdefault(n, []).append(done / seconds)
@@ -163,38 +158,47 @@ def _article_records(n_articles: int) -> list[Any]:
     ]
 
 
+T = TypeVar("T")
+
+
+def _timed_on_fresh_db(records: list[Any], run: Callable[[Any], T]) -> tuple[T, float]:
+    """``run`` on a new DuckDB file holding ``records``; its result and wall seconds."""
+    from pipeline import db
+    from pipeline.store import save_batch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con = db.connect(Path(tmp) / "bench.duckdb")
+        try:
+            save_batch(con, records)
+            started = time.perf_counter()
+            out = run(con)
+            return out, time.perf_counter() - started
+        finally:
+            con.close()
+
+
 def bench_embed(n_articles: int, workers: list[int], runs: int) -> None:
     """Embedding: the local engine, then Ray with each worker count (model load included)."""
     import ray
 
-    from pipeline import db
     from pipeline.embed import configured_embedder, embed_settings, run_embed
     from pipeline.embed_ray import run_embed_ray
-    from pipeline.store import save_batch
 
     records = _article_records(n_articles)
     local: list[float] = []
     results: dict[int, list[float]] = {}
     for _ in range(runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            con = db.connect(Path(tmp) / "m.duckdb")
-            save_batch(con, records)
-            started = time.perf_counter()
-            stats = run_embed(con, configured_embedder())
-            seconds = time.perf_counter() - started
-            con.close()
+        stats, seconds = _timed_on_fresh_db(
+            records, lambda con: run_embed(con, configured_embedder())
+        )
         local.append(stats.embedded / seconds)
         print(f"  embed, local: {stats.embedded} articles in {seconds:.1f} s", flush=True)
     print(f"embedding of {n_articles} articles, local engine (articles/s): {_spread(local)}")
     for n in workers:
         for _ in range(runs):
-            with tempfile.TemporaryDirectory() as tmp:
-                con = db.connect(Path(tmp) / "m.duckdb")
-                save_batch(con, records)
-                started = time.perf_counter()
-                stats = run_embed_ray(con, embed_settings(), workers=n)
-                seconds = time.perf_counter() - started
-                con.close()
+            stats, seconds = _timed_on_fresh_db(
+                records, lambda con, n=n: run_embed_ray(con, embed_settings(), workers=n)
+            )
             ray.shutdown()
             results.setdefault(n, []).append(stats.embedded / seconds)
             print(f"  embed, {n} Ray worker(s): {stats.embedded} articles in {seconds:.1f} s")
