@@ -39,7 +39,7 @@ class Candidate:
     end: int
     sent: Sentence
     hit: Hit
-    num: int = -1  # char offset of the first number ("mengamankan 69 orang": of 69)
+    num: int = -1  # char offset of the first number ("mengamankan 41 orang": of 41)
 
 
 def _words(items: list[str]) -> frozenset[str]:
@@ -103,12 +103,12 @@ class MagnitudeRules:
             ctx = any(h.cue.kind == "crowdctx" for h in s.hits)
             if not s.background:
                 found = self._sentence(s, prev_ctx)
-                if s.denial:  # "membantah adanya penembakan yang menewaskan satu anggota"
+                if s.denial:  # "membantah kabar penembakan yang menewaskan seorang petugas"
                     denied_from = min(h.start for h in s.hits if h.cue.kind == "denial")
                     found = [c for c in found if c.start < denied_from]
                 cands.extend(found)
             prev_ctx = ctx
-        # a number another field's cue counts is no crowd ("mengamankan 69 orang" at a protest)
+        # a number another field's cue counts is no crowd ("mengamankan 41 orang" at a protest)
         claimed = [(c.num, c.end) for c in cands if c.field != "crowd" and c.num >= 0]
         cands = [
             c for c in cands
@@ -395,8 +395,8 @@ class MagnitudeRules:
         return out
 
     def _chain_after(self, s: Sentence, span) -> tuple[int | None, int]:
-        """(summed value, end token) of a lead cue's object list: "mengamankan 69 orang
-        laki-laki dan 12 orang perempuan" = 81, "menewaskan dua polisi dan tiga warga" = 5.
+        """(summed value, end token) of a lead cue's object list: "mengamankan 41 orang
+        dewasa dan 7 orang remaja" = 48, "menewaskan dua polisi dan tiga warga" = 5.
         Between the groups only a few people words (no verb, no other cue)."""
         toks, nums = s.toks, s.nums
         value, end = span.value, span.end
@@ -498,7 +498,7 @@ class MagnitudeRules:
                 k = nxt.end
                 continue
             if low in self.and_words and gap <= 2 and not s.is_title:
-                # "Enam penumpang dan Junni luka": a named person adds one to the group
+                # "Enam penumpang dan Budi luka": a named person adds one to the group
                 j = self._name_end(toks, k + 1)
                 if j > k + 1:
                     j = self._age_after(toks, j)
@@ -543,7 +543,7 @@ class MagnitudeRules:
 
     def _subject_start(self, s: Sentence, i: int, end: int) -> bool:
         """Does the count at tokens [i, end) open its clause with a person noun after it
-        ("Seorang warga asal ..., tewas"; "empat pelaku yang diduga ... dibekuk")? Such a
+        ("Seorang warga asal ..., tewas"; "tiga pemuda yang dicurigai ... ditangkap")? Such a
         subject reaches its predicate cue across a longer noun phrase."""
         toks = s.toks
         if end >= len(toks) or not self.matcher.in_class("person", toks[end]):
