@@ -16,8 +16,10 @@ between them and a URL is fetched once per crawl. What scrapy-redis does not do,
   popper's lease hash is one Lua script; the lease is released only after the article (or its
   failure) is committed to the database (``RunRecorder.on_written``). Crawlers send heartbeats;
   a crawler silent for ``redis_worker_timeout`` seconds is reaped by a live one, which puts the
-  dead one's leased requests back in the queue. Idle crawlers wait while another live crawler
-  still holds leases, so somebody is always left to reap.
+  dead one's leased requests back in the queue (so does a crawler joining a running epoch,
+  for any it finds stale). Idle crawlers wait while another live crawler still holds leases,
+  so somebody is always left to reap. Marking a URL seen and queueing it is one Lua script
+  too: a crawler killed between the two would leave a URL that everybody skips.
 * **Politeness across processes.** ``concurrent_requests_per_domain`` is enforced for all
   crawlers together by a Redis semaphore per site (a sorted set of slot holders scored by their
   expiry), acquired in a downloader middleware before the download and released after it;
@@ -48,14 +50,37 @@ log = logging.getLogger(__name__)
 # The spider callback whose requests are shared; everything else is discovery.
 SHARED_CALLBACK = "parse_article"
 
-# KEYS[1] workers zset, KEYS[2] epoch counter; ARGV[1] worker id, ARGV[2] timeout (s).
-# Drops stale workers; with nobody left a new epoch starts. Returns the epoch to join.
+# KEYS[1] workers zset, KEYS[2] epoch counter; ARGV[1] worker id, ARGV[2] timeout (s),
+# ARGV[3] key prefix. Stale workers are dropped; with nobody left a new epoch starts, else
+# their leased requests go back to the running epoch's queue (a crawler that died while the
+# others ran on must not take its leases with it). Returns the epoch to join.
 _JOIN = """
 local now = tonumber(redis.call('TIME')[1])
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('INCR', KEYS[2]) end
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('INCR', KEYS[2])
+else
+  local base = ARGV[3] .. ':' .. redis.call('GET', KEYS[2])
+  for _, dead in ipairs(stale) do
+    local leases = base .. ':leases:' .. dead
+    local leased = redis.call('HVALS', leases)
+    for _, v in ipairs(leased) do redis.call('RPUSH', base .. ':requests', v) end
+    redis.call('DEL', leases)
+  end
+end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 return tonumber(redis.call('GET', KEYS[2]))
+"""
+# KEYS[1] duplicate-filter set, KEYS[2] queue list; ARGV[1] fingerprint, ARGV[2] encoded
+# request, ARGV[3] "1" to skip the filter. Seen-mark and push in one step, so a crawler killed
+# between the two cannot leave a URL marked seen that nobody will ever fetch.
+_PUSH = """
+if ARGV[3] == '1' or redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
+  redis.call('LPUSH', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
 """
 # KEYS[1] queue list, KEYS[2] this worker's lease hash. Pop and lease in one step.
 _POP = """
@@ -97,7 +122,9 @@ class Frontier:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.workers_key = f"{prefix}:workers"
         self.epoch = int(
-            self.server.eval(_JOIN, 2, self.workers_key, f"{prefix}:epoch", self.worker, timeout)
+            self.server.eval(
+                _JOIN, 2, self.workers_key, f"{prefix}:epoch", self.worker, timeout, prefix
+            )
         )
         base = f"{prefix}:{self.epoch}"
         self.queue_key = f"{base}:requests"
@@ -190,6 +217,7 @@ class SharedScheduler:
         )
         self.local_seen: set[str] = set()
         self.stats = crawler.stats
+        self._push = self.frontier.server.register_script(_PUSH)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SharedScheduler:
@@ -263,13 +291,30 @@ class SharedScheduler:
 
     def enqueue_request(self, request: Request) -> bool:
         if getattr(request.callback, "__name__", "") == SHARED_CALLBACK:
-            return self.redis.enqueue_request(request)
+            return self._share(request)
         if not request.dont_filter:
             fp = request.url
             if fp in self.local_seen:
                 return False
             self.local_seen.add(fp)
         self.local.push(request)
+        return True
+
+    def _share(self, request: Request) -> bool:
+        """Mark seen and queue in one Redis step (scrapy-redis does it in two)."""
+        df, queue = self.redis.df, self.redis.queue
+        pushed = self._push(
+            keys=[df.key, queue.key],
+            args=[
+                df.request_fingerprint(request),
+                queue._encode_request(request),
+                "1" if request.dont_filter else "0",
+            ],
+        )
+        if not pushed:
+            df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
         return True
 
     def next_request(self) -> Request | None:

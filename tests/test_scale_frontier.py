@@ -120,6 +120,51 @@ def test_site_semaphore_holds_across_clients(frontier_env) -> None:
     assert client.zcard(key) == 0
 
 
+def test_joining_crawler_requeues_a_stale_crawlers_leases(frontier_env) -> None:
+    """A crawler that died unseen while others ran on: the next to join puts its leases back."""
+    from crawler.frontier import Frontier
+
+    prefix, timeout = frontier_env["SUAR_CRAWL_REDIS_PREFIX"], 2.0
+    live = Frontier(REDIS, prefix, timeout, worker="live")
+    dead = Frontier(REDIS, prefix, timeout, worker="dead")
+    assert dead.epoch == live.epoch
+    client = redis_client()
+    client.lpush(live.queue_key, b"request-a", b"request-b")
+    assert dead.pop() == b"request-a"
+    now = int(client.time()[0])
+    client.zadd(live.workers_key, {"dead": now - 60, "live": now})  # dead fell silent long ago
+    late = Frontier(REDIS, prefix, timeout, worker="late")
+    assert late.epoch == live.epoch, "live crawlers remain: the epoch goes on"
+    assert client.hlen(dead.lease_key()) == 0
+    assert sorted(client.lrange(live.queue_key, 0, -1)) == [b"request-a", b"request-b"]
+    assert late.pop() == b"request-a", "the requeued request is popped first"
+    assert client.zscore(live.workers_key, "dead") is None
+
+
+def test_a_new_epoch_starts_when_every_crawler_is_gone(frontier_env) -> None:
+    from crawler.frontier import Frontier
+
+    prefix = frontier_env["SUAR_CRAWL_REDIS_PREFIX"]
+    first = Frontier(REDIS, prefix, 2.0, worker="first")
+    first.leave()
+    assert Frontier(REDIS, prefix, 2.0, worker="second").epoch == first.epoch + 1
+
+
+def test_seen_mark_and_push_are_one_step(frontier_env) -> None:
+    """The push script queues a fingerprint once; dont_filter requests go through anyway."""
+    from crawler.frontier import _PUSH
+
+    client = redis_client()
+    prefix = frontier_env["SUAR_CRAWL_REDIS_PREFIX"]
+    push = client.register_script(_PUSH)
+    keys = [f"{prefix}:df", f"{prefix}:q"]
+    assert push(keys=keys, args=["fp1", "req1", "0"]) == 1
+    assert push(keys=keys, args=["fp1", "req1-again", "0"]) == 0
+    assert push(keys=keys, args=["fp1", "req1-forced", "1"]) == 1
+    assert client.lrange(keys[1], 0, -1) == [b"req1-forced", b"req1"]
+    assert client.smembers(keys[0]) == {b"fp1"}
+
+
 @pytest.mark.slow
 def test_three_crawlers_equal_one_without_duplicates(tmp_path, frontier_env) -> None:
     with DemoSite(slow_seconds=0.3) as site:
@@ -170,13 +215,23 @@ def test_killed_crawler_loses_nothing(tmp_path, frontier_env) -> None:
     assert killed, "no crawler could be killed midway"
     codes = sorted(rc for rc, _, _ in outs)
     assert codes == [-signal.SIGKILL, 0, 0], outs
-    stored = [u for d in dbs if d.exists() for u in _urls_or_empty(d)]
-    assert set(stored) == single, f"missing {sorted(single - set(stored))[:5]}"
+    stored = [u for d in dbs if d.exists() for u in urls(d)]
+    missing = sorted(single - set(stored))
+    assert not missing, f"missing {missing[:5]}; {_failures(dbs, missing)}; killed {killed}"
+    assert set(stored) == single
     assert len(stored) == len(set(stored)), "an article stored by two crawlers"
 
 
-def _urls_or_empty(db) -> list[str]:
-    try:
-        return urls(db)
-    except duckdb.Error:
-        return []
+def _failures(dbs, wanted: list[str]) -> list[tuple[str, str, str]]:
+    """What each crawler recorded as a failure for the wanted URLs (for the failure message)."""
+    found = []
+    for db in dbs:
+        if not db.exists():
+            continue
+        with duckdb.connect(str(db)) as con:
+            rows = con.execute("SELECT url, error FROM crawl_failures").fetchall()
+        for url, error in rows:
+            key = f"{urlsplit(url).hostname}{urlsplit(url).path}?{urlsplit(url).query}"
+            if key in wanted:
+                found.append((db.name, key, error))
+    return found
