@@ -14,8 +14,8 @@ between them and a URL is fetched once per crawl. What scrapy-redis does not do,
   is skipped by the usual known-URL check.
 * **Leases, so a killed crawler loses nothing.** Popping a request and recording it in the
   popper's lease hash is one Lua script; the lease is released only after the article (or its
-  failure) is committed to the database (``RunRecorder.on_written``). Crawlers send heartbeats;
-  a crawler silent for ``redis_worker_timeout`` seconds is reaped by a live one, which puts the
+  failure) is committed to the database (``RunRecorder.on_written``). Each crawler process
+  sends heartbeats from a thread of its own, from the moment it joins; a crawler silent for ``redis_worker_timeout`` seconds is reaped by a live one, which puts the
   dead one's leased requests back in the queue (so does a crawler joining a running epoch,
   for any it finds stale). Idle crawlers wait while another live crawler still holds leases,
   so somebody is always left to reap. Marking a URL seen and queueing it is one Lua script
@@ -35,6 +35,7 @@ import hashlib
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from typing import Any
@@ -115,7 +116,15 @@ def _redis(url: str):  # type: ignore[no-untyped-def]
 class Frontier:
     """One crawler's membership in the shared frontier: epoch, heartbeats, leases, reaping."""
 
-    def __init__(self, url: str, prefix: str, timeout: float, worker: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        timeout: float,
+        worker: str | None = None,
+        *,
+        pulse: bool = True,
+    ) -> None:
         self.server = _redis(url)
         self.prefix = prefix
         self.timeout = timeout
@@ -131,6 +140,25 @@ class Frontier:
         self.dupefilter_key = f"{base}:dupefilter"
         self._pop = self.server.register_script(_POP)
         self._last_beat = 0.0
+        # The pulse: a thread that says "this process lives" from the moment it joins, so
+        # neither Scrapy's start-up nor a reactor busy for a while (a big batch write) gets a
+        # live crawler reaped, and nobody joining meanwhile takes it for gone and opens a
+        # second epoch. Reaping stays on the reactor (heartbeat), where the leases are known.
+        self._stopped = threading.Event()
+        self._pulse: threading.Thread | None = None
+        if pulse:
+            self._pulse = threading.Thread(
+                target=self._beat_forever, args=(_redis(url),), name="suar-frontier", daemon=True
+            )
+            self._pulse.start()
+
+    def _beat_forever(self, server) -> None:  # type: ignore[no-untyped-def]
+        interval = max(0.2, min(1.0, self.timeout / 4))
+        while not self._stopped.wait(interval):
+            try:
+                server.zadd(self.workers_key, {self.worker: int(server.time()[0])})
+            except Exception as exc:  # a Redis hiccup: the reactor's heartbeat still runs
+                log.warning("frontier pulse: %s", exc)
 
     def lease_key(self, worker: str | None = None) -> str:
         return f"{self.prefix}:{self.epoch}:leases:{worker or self.worker}"
@@ -177,6 +205,9 @@ class Frontier:
 
     def leave(self) -> None:
         """A clean exit: everything this crawler fetched is committed, so its leases go."""
+        self._stopped.set()
+        if self._pulse is not None:
+            self._pulse.join(timeout=5)  # no beat may land after the membership is removed
         pipe = self.server.pipeline()
         pipe.delete(self.lease_key())
         pipe.zrem(self.workers_key, self.worker)

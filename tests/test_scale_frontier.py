@@ -125,15 +125,15 @@ def test_joining_crawler_requeues_a_stale_crawlers_leases(frontier_env) -> None:
     from crawler.frontier import Frontier
 
     prefix, timeout = frontier_env["SUAR_CRAWL_REDIS_PREFIX"], 2.0
-    live = Frontier(REDIS, prefix, timeout, worker="live")
-    dead = Frontier(REDIS, prefix, timeout, worker="dead")
+    live = Frontier(REDIS, prefix, timeout, worker="live", pulse=False)
+    dead = Frontier(REDIS, prefix, timeout, worker="dead", pulse=False)
     assert dead.epoch == live.epoch
     client = redis_client()
     client.lpush(live.queue_key, b"request-a", b"request-b")
     assert dead.pop() == b"request-a"
     now = int(client.time()[0])
     client.zadd(live.workers_key, {"dead": now - 60, "live": now})  # dead fell silent long ago
-    late = Frontier(REDIS, prefix, timeout, worker="late")
+    late = Frontier(REDIS, prefix, timeout, worker="late", pulse=False)
     assert late.epoch == live.epoch, "live crawlers remain: the epoch goes on"
     assert client.hlen(dead.lease_key()) == 0
     assert sorted(client.lrange(live.queue_key, 0, -1)) == [b"request-a", b"request-b"]
@@ -145,9 +145,25 @@ def test_a_new_epoch_starts_when_every_crawler_is_gone(frontier_env) -> None:
     from crawler.frontier import Frontier
 
     prefix = frontier_env["SUAR_CRAWL_REDIS_PREFIX"]
-    first = Frontier(REDIS, prefix, 2.0, worker="first")
+    first = Frontier(REDIS, prefix, 2.0, worker="first", pulse=False)
     first.leave()
-    assert Frontier(REDIS, prefix, 2.0, worker="second").epoch == first.epoch + 1
+    assert Frontier(REDIS, prefix, 2.0, worker="second", pulse=False).epoch == first.epoch + 1
+
+
+def test_a_busy_crawler_stays_registered_and_leaves_for_good(frontier_env) -> None:
+    """Membership is kept by a pulse thread while the reactor never calls heartbeat(): a
+    crawler slow to start is not taken for dead (a second joiner would open a new epoch)."""
+    from crawler.frontier import Frontier
+
+    prefix = frontier_env["SUAR_CRAWL_REDIS_PREFIX"]
+    slow = Frontier(REDIS, prefix, 1.0, worker="slow")
+    time.sleep(2.5)  # longer than the timeout, no heartbeat() call
+    other = Frontier(REDIS, prefix, 1.0, worker="other", pulse=False)
+    assert other.epoch == slow.epoch, "the slow crawler was taken for gone"
+    slow.leave()
+    time.sleep(1.0)
+    assert redis_client().zscore(slow.workers_key, "slow") is None, "a beat after leave()"
+    other.leave()
 
 
 def test_seen_mark_and_push_are_one_step(frontier_env) -> None:
