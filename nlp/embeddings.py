@@ -297,8 +297,9 @@ def _load_onnx(settings: EmbedSettings, path: Path, base_id: str, *, prepare: bo
         raise EmbeddingError(f"cannot load ONNX embedding model {onnx_path}: {exc}") from exc
     default_len = _st_max_seq_length(path) or model.max_seq_length
     effective = replace(settings, max_seq_length=model.max_seq_length)
-    # int8 vectors differ slightly from fp32 ones (cosine >= 0.99): never mix them in one id
-    quant = "-int8" if settings.backend == "onnx-int8" else ""
+    # int8 vectors differ slightly from fp32 ones (cosine >= 0.99), and between int8 graph
+    # versions: never mix them in one id
+    quant = f"-int8x{ONNX_EXPORT_VERSION}" if settings.backend == "onnx-int8" else ""
     model_id = base_id + quant + _settings_suffix(effective, default_len)
     return Embedder(model, model_id, settings, path)
 
@@ -311,15 +312,22 @@ def read_model_id(model_dir: Path) -> str | None:
 
 # -- ONNX Runtime backend -------------------------------------------------------------------
 
-ONNX_EXPORT_VERSION = "2"
+# 3: eager-attention export fused by ONNX Runtime's transformer optimizer (Attention,
+# SkipLayerNormalization, BiasGelu); int8 keeps the FFN output MatMuls in fp32
+ONNX_EXPORT_VERSION = "3"
 ONNX_OPSET = 17
+# Tokens per ONNX Runtime call (rows x padded width): one 512-token text per call, four of
+# 128. Bigger calls were slower on 2 cores (16.2 vs 13.3 articles/s at 512 tokens, batch 1
+# vs 16), and int8 activations are quantised per call, so padding rows cost precision too.
+ONNX_TOKENS_PER_CALL = 512
 
 
 class OnnxEncoder:
     """A BERT-style encoder exported to ONNX, run by ONNX Runtime with mean pooling and L2
     normalisation in numpy: the sentence-transformers ``encode`` subset the Embedder uses.
 
-    Texts are sorted by token count and batched, so a batch pads to its own longest text.
+    Texts are sorted by token count and batched, so a batch pads to its own longest text;
+    a batch holds at most ``batch_size`` texts and ``ONNX_TOKENS_PER_CALL`` padded tokens.
     Loading imports neither torch nor transformers (the tokenizer is ``tokenizer.json``).
     """
 
@@ -331,6 +339,7 @@ class OnnxEncoder:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads > 0:
             opts.intra_op_num_threads = threads
+        self.onnx_path = onnx_path
         self._session = ort.InferenceSession(
             str(onnx_path), opts, providers=["CPUExecutionProvider"]
         )
@@ -363,9 +372,12 @@ class OnnxEncoder:
         ids = self._ids(texts)
         order = np.argsort([-len(x) for x in ids], kind="stable")
         out = np.zeros((len(texts), self._dim), np.float32)
-        for start in range(0, len(order), max(batch_size, 1)):
-            idx = order[start : start + batch_size]
-            width = max(len(ids[i]) for i in idx)
+        start = 0
+        while start < len(order):
+            width = len(ids[order[start]])  # the longest left: texts are sorted
+            rows = max(1, min(batch_size, ONNX_TOKENS_PER_CALL // max(width, 1)))
+            idx = order[start : start + rows]
+            start += rows
             input_ids = np.full((len(idx), width), self._pad, np.int64)
             mask = np.zeros((len(idx), width), np.int64)
             for row, i in enumerate(idx):
@@ -444,12 +456,18 @@ def prepare_onnx(settings: EmbedSettings, model_dir: Path, base_id: str) -> Path
 
 
 def _export_onnx(model_dir: Path, out: Path) -> None:
+    """Export to ONNX, then fuse each layer's attention, skip+LayerNorm and bias+GELU into
+    ONNX Runtime's contrib ops (what makes ONNX Runtime faster than torch at 512 tokens).
+    Eager attention: the optimizer does not recognise the graph of torch's SDPA export."""
     import torch
-    from transformers import AutoModel
+    from transformers import AutoConfig, AutoModel
 
-    log.info("exporting %s to ONNX at %s (one time, ~20 s)", model_dir, out)
-    model = AutoModel.from_pretrained(str(model_dir), dtype=torch.float32, local_files_only=True)
+    log.info("exporting %s to ONNX at %s (one time, ~40 s)", model_dir, out)
+    model = AutoModel.from_pretrained(
+        str(model_dir), dtype=torch.float32, local_files_only=True, attn_implementation="eager"
+    )
     model = model.float().eval()
+    cfg = AutoConfig.from_pretrained(str(model_dir), local_files_only=True)
 
     class _Hidden(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module):
@@ -473,20 +491,49 @@ def _export_onnx(model_dir: Path, out: Path) -> None:
             opset_version=ONNX_OPSET,
             dynamo=False,
         )
-    os.replace(tmp, out)
+    fused = out.with_name(out.name + ".fused.tmp")
+    _fuse_onnx(tmp, fused, cfg)
+    tmp.unlink()
+    os.replace(fused, out)
+
+
+def _fuse_onnx(raw: Path, out: Path, cfg: Any) -> None:
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    heads, width = int(cfg.num_attention_heads), int(cfg.hidden_size)
+    opt = optimize_model(
+        str(raw), model_type="bert", num_heads=heads, hidden_size=width, opt_level=0
+    )
+    stats = opt.get_fused_operator_statistics()
+    if stats.get("Attention", 0) != int(cfg.num_hidden_layers):
+        log.warning("ONNX attention fused in %s of %s layers", stats.get("Attention", 0),
+                    cfg.num_hidden_layers)  # fmt: skip
+    opt.save_model_to_file(str(out))
 
 
 def _quantise_onnx(fp32: Path, out: Path) -> None:
-    """int8 dynamic quantisation of the encoder's matrix products (embeddings stay fp32);
-    per output channel: per-tensor scales gave cosine 0.975 to fp32 on long articles."""
+    """int8 dynamic quantisation of the fused encoder's attention (QKV) and matrix products,
+    per output channel (per-tensor scales gave cosine 0.975 to fp32 on long articles), except
+    the FFN output MatMuls, whose post-GELU inputs quantise badly: with them in int8 the
+    minimum cosine to fp32 was 0.990-0.992, without 0.998 (models/embeddings/MODEL_CARD.md).
+    Embeddings stay fp32."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    graph = onnx.load(str(fp32), load_external_data=False).graph
+    gelu_out = {o for n in graph.node if n.op_type in _GELU_OPS for o in n.output}
+    keep_fp32 = [n.name for n in graph.node if n.op_type == "MatMul" and n.input[0] in gelu_out]
     tmp = out.with_name(out.name + ".tmp")
     quantize_dynamic(
         str(fp32),
         str(tmp),
         weight_type=QuantType.QInt8,
-        op_types_to_quantize=["MatMul"],
+        op_types_to_quantize=["MatMul", "Attention"],
         per_channel=True,
+        nodes_to_exclude=keep_fp32,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # contrib ops' outputs
     )
     os.replace(tmp, out)
+
+
+_GELU_OPS = ("BiasGelu", "Gelu", "FastGelu")

