@@ -56,9 +56,11 @@ SHARED_CALLBACK = "parse_article"
 # their leased requests go back to the running epoch's queue (a crawler that died while the
 # others ran on must not take its leases with it). Returns the epoch to join.
 _JOIN = """
-local now = tonumber(redis.call('TIME')[1])
-local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local cut = '(' .. tostring(now - tonumber(ARGV[2]))
+local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cut)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cut)
 if redis.call('ZCARD', KEYS[1]) == 0 then
   redis.call('INCR', KEYS[2])
 else
@@ -113,6 +115,12 @@ def _redis(url: str):  # type: ignore[no-untyped-def]
     return redis.Redis.from_url(url)
 
 
+def _server_now(server) -> float:  # type: ignore[no-untyped-def]
+    """Redis's clock with microseconds: whole seconds made a 1 s timeout reap live members."""
+    seconds, micros = server.time()
+    return seconds + micros / 1e6
+
+
 class Frontier:
     """One crawler's membership in the shared frontier: epoch, heartbeats, leases, reaping."""
 
@@ -156,7 +164,7 @@ class Frontier:
         interval = max(0.2, min(1.0, self.timeout / 4))
         while not self._stopped.wait(interval):
             try:
-                server.zadd(self.workers_key, {self.worker: int(server.time()[0])})
+                server.zadd(self.workers_key, {self.worker: _server_now(server)})
             except Exception as exc:  # a Redis hiccup: the reactor's heartbeat still runs
                 log.warning("frontier pulse: %s", exc)
 
@@ -176,9 +184,10 @@ class Frontier:
         if now - self._last_beat < 0.5:
             return
         self._last_beat = now
-        server_now = int(self.server.time()[0])
+        server_now = _server_now(self.server)
         self.server.zadd(self.workers_key, {self.worker: server_now})
-        for dead in self.server.zrangebyscore(self.workers_key, "-inf", server_now - self.timeout):
+        cut = f"({server_now - self.timeout!r}"  # strictly older than the timeout
+        for dead in self.server.zrangebyscore(self.workers_key, "-inf", cut):
             self.reap(dead.decode())
 
     def reap(self, dead: str) -> int:

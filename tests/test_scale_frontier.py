@@ -158,8 +158,14 @@ def test_a_busy_crawler_stays_registered_and_leaves_for_good(frontier_env) -> No
     prefix = frontier_env["SUAR_CRAWL_REDIS_PREFIX"]
     slow = Frontier(REDIS, prefix, 1.0, worker="slow")
     time.sleep(2.5)  # longer than the timeout, no heartbeat() call
+    # Joins at many sub-second phases: scores in whole seconds made a live member look a
+    # full timeout old whenever a second boundary fell between its last beat and a join.
+    for i in range(12):
+        joiner = Frontier(REDIS, prefix, 1.0, worker=f"joiner-{i}", pulse=False)
+        assert joiner.epoch == slow.epoch, f"the slow crawler was taken for gone (join {i})"
+        joiner.leave()
+        time.sleep(0.09)
     other = Frontier(REDIS, prefix, 1.0, worker="other", pulse=False)
-    assert other.epoch == slow.epoch, "the slow crawler was taken for gone"
     slow.leave()
     time.sleep(1.0)
     assert redis_client().zscore(slow.workers_key, "slow") is None, "a beat after leave()"
