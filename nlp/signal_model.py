@@ -6,8 +6,9 @@ news nobody tuned them to. Here each article becomes a vector of what the rules 
 rules' own topics and level, cue counts per topic and level split by context: present,
 title, negated, preventive/conditional, denied, recounted history; magnitudes stated) plus
 TF-IDF of its title, lead and cue sentences, and logistic models trained on labelled real
-news decide the topics (one binary model per topic) and the level (one 5-class model), each
-with a probability that serves as its confidence.
+news decide the topics (one binary model per topic) and the level (one 5-class model,
+averaged with a random forest and gradient-boosted trees over the rule features), each with a
+probability that serves as its confidence.
 
 Inference is plain numpy over JSON weights (``models/signals/model.json``): no scikit-learn
 at enrichment time, and no training text in the artifact (only a vocabulary, idf and
@@ -265,6 +266,59 @@ def cumulative_to_classes(cum: np.ndarray) -> np.ndarray:
     return full[:, :-1] - full[:, 1:]
 
 
+class TreeEnsemble:
+    """Decision trees packed into flat arrays (one JSON object), walked all at once in numpy.
+
+    Why packed: a per-tree Python loop over hundreds of trees would cost more than the rest
+    of the signal stage per article; here one pass per tree level moves every tree's cursor.
+    ``kind`` "forest": leaves hold class probabilities, averaged over trees (a random
+    forest); "boosting": leaves hold raw scores summed per class onto a baseline, then a
+    softmax (gradient boosting). Node i is a leaf when feature[i] < 0; else x[feature[i]] <=
+    threshold[i] goes to left[i], otherwise right[i]."""
+
+    def __init__(self, spec: dict[str, Any]):
+        self.kind = str(spec["kind"])
+        self.feature = np.asarray(spec["feature"], dtype=np.int64)
+        self.threshold = np.asarray(spec["threshold"], dtype=float)
+        self.left = np.asarray(spec["left"], dtype=np.int64)
+        self.right = np.asarray(spec["right"], dtype=np.int64)
+        self.value = np.asarray(spec["value"], dtype=float)  # (N, 5) forest, (N,) boosting
+        self.roots = np.asarray(spec["roots"], dtype=np.int64)
+        self.depth = int(spec["depth"])
+        if self.kind == "boosting":
+            self.baseline = np.asarray(spec["baseline"], dtype=float)  # (5,)
+            tree_class = np.asarray(spec["tree_class"], dtype=np.int64)
+            self.class_matrix = np.eye(len(self.baseline))[tree_class]  # (trees, 5)
+        elif self.kind != "forest":
+            raise ValueError(f"unknown tree ensemble kind {self.kind!r}")
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """The leaf each tree sends each row of x (n, features) to: (n, trees)."""
+        node = np.tile(self.roots, (len(x), 1))
+        for _ in range(self.depth):
+            feat = self.feature[node]
+            inner = feat >= 0
+            if not inner.any():
+                break
+            xv = np.take_along_axis(x, np.where(inner, feat, 0), axis=1)
+            step = np.where(xv <= self.threshold[node], self.left[node], self.right[node])
+            node = np.where(inner, step, node)
+        return node
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Boosting: the per-class scores (n, 5) before the softmax."""
+        return self.baseline + self.value[self.leaves(np.atleast_2d(x))] @ self.class_matrix
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, 5) for rows x (n, features)."""
+        if self.kind == "boosting":
+            return _softmax(self.raw(x))
+        # scikit-learn's forests compare in float32 (their thresholds sit between float32
+        # values), so the walk does too
+        x = np.atleast_2d(x).astype(np.float32).astype(float)
+        return self.value[self.leaves(x)].mean(axis=1)
+
+
 class SignalModel:
     """Weights and the decision rule; built by nlp.signal_train, read from model.json."""
 
@@ -291,6 +345,9 @@ class SignalModel:
         self.topic_calibration: list[float] | None = params.get("topic_calibration")
         self.threshold = float(params.get("topic_threshold", 0.5))
         self.topic_source = str(params.get("topic_source", "model"))
+        # the level may be the mean of the logistic model and tree ensembles over the
+        # standardised rule features (the first len(dense_names) columns of a vector)
+        self.level_trees = [TreeEnsemble(t) for t in params.get("level_trees", [])]
 
     # ---- vectors
     def vector(self, feats: ArticleFeatures) -> np.ndarray:
@@ -312,14 +369,33 @@ class SignalModel:
         """(topic probabilities (n, T), level probabilities (n, 5)) for vectors x (n, D)."""
         x = np.atleast_2d(x)
         pt = _sigmoid((x @ self.topic_coef.T + self.topic_bias) / self.topic_temp)
-        return pt, self.level_probabilities(x @ self.level_coef.T + self.level_bias)
+        z = x @ self.level_coef.T + self.level_bias
+        return pt, self.level_probabilities(z, self.tree_probabilities(x))
 
-    def level_probabilities(self, z: np.ndarray) -> np.ndarray:
-        """Level probabilities (n, 5) from level logits, temperature-scaled."""
-        z = np.atleast_2d(z) / self.level_temp
-        if self.level_mode != "ordinal":
-            return _softmax(z)
-        return cumulative_to_classes(_sigmoid(z))
+    def tree_probabilities(self, x: np.ndarray) -> np.ndarray | None:
+        """Summed level probabilities (n, 5) of the tree ensembles, None without any."""
+        if not self.level_trees:
+            return None
+        dense = np.atleast_2d(x)[:, : len(self.dense_names)]
+        return sum(t.probabilities(dense) for t in self.level_trees)
+
+    def level_probabilities(self, z: np.ndarray, trees: np.ndarray | None = None) -> np.ndarray:
+        """Level probabilities (n, 5) from level logits, averaged with the tree ensembles'
+        summed probabilities ``trees`` when the model has them, then temperature-scaled.
+
+        The temperature acts on the log of the final probabilities, so it changes the
+        confidence and never the chosen level (scaling only the logistic part would
+        reweight the mix); without trees this is softmax(z / T), as before."""
+        z = np.atleast_2d(z)
+        if self.level_mode == "ordinal":
+            p = cumulative_to_classes(_sigmoid(z / self.level_temp))
+            if trees is None or not self.level_trees:
+                return p
+            return (p + trees) / (1 + len(self.level_trees))
+        p = _softmax(z)
+        if trees is not None and self.level_trees:
+            p = (p + trees) / (1 + len(self.level_trees))
+        return _softmax(np.log(np.clip(p, 1e-12, 1.0)) / self.level_temp)
 
     def topic_confidence(self, p: np.ndarray, rule_chosen: np.ndarray) -> np.ndarray:
         """Calibrated confidence that each topic is present (raw probability p when the

@@ -271,8 +271,94 @@ def _fit(examples: list[Example], feats: list, recipe: dict[str, Any]) -> sm.Sig
         topic_bias=topic_bias.round(6).tolist(),
         level_coef=level_coef.round(6).tolist(),
         level_bias=level_bias.round(6).tolist(),
+        level_trees=[
+            fit_trees(kind, x[:, : len(names)], y, recipe, seed)
+            for kind in recipe.get("level_ensemble", [])
+        ],
     )
     return sm.SignalModel(params)
+
+
+# --------------------------------------------------------------------------- level trees
+def fit_trees(
+    kind: str, x: np.ndarray, y: np.ndarray, recipe: dict[str, Any], seed: int
+) -> dict[str, Any]:
+    """A random forest ("forest") or gradient-boosted trees ("boosting") for the level over
+    the standardised rule features x, exported as a packed sm.TreeEnsemble spec. Trees
+    catch interactions a linear model cannot (a clash word counts only when present and not
+    preventive); grouped CV: see MODEL_CARD.md. The export is checked against
+    scikit-learn's own probabilities, so a change in its internals fails here, loudly."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+
+    opts = dict(recipe.get(kind, {}))
+    if kind == "forest":
+        clf = RandomForestClassifier(random_state=seed, n_jobs=1, **opts).fit(x, y)
+        spec = _forest_spec(clf)
+    elif kind == "boosting":
+        clf = HistGradientBoostingClassifier(random_state=seed, **opts).fit(x, y)
+        spec = _boosting_spec(clf, x)
+    else:
+        raise ValueError(f"level_ensemble: unknown kind {kind!r} (forest, boosting)")
+    want = np.zeros((len(x), len(sm.LEVELS)))
+    want[:, clf.classes_.astype(int)] = clf.predict_proba(x)
+    got = sm.TreeEnsemble(spec).probabilities(x)
+    if not np.allclose(got, want, atol=1e-4):
+        raise RuntimeError(f"{kind}: exported trees disagree with scikit-learn's probabilities")
+    return spec
+
+
+def _pack(trees: list[tuple[np.ndarray, ...]]) -> dict[str, Any]:
+    """(feature, threshold, left, right, value, depth) per tree -> one flat spec."""
+    spec: dict[str, Any] = {k: [] for k in ("feature", "threshold", "left", "right", "value")}
+    spec["roots"], depth, offset = [], 0, 0
+    for feature, threshold, left, right, value, d in trees:
+        leaf = feature < 0
+        spec["roots"].append(offset)
+        spec["feature"] += np.where(leaf, -1, feature).astype(int).tolist()
+        spec["threshold"] += np.where(leaf, 0.0, threshold).tolist()
+        spec["left"] += np.where(leaf, -1, left + offset).astype(int).tolist()
+        spec["right"] += np.where(leaf, -1, right + offset).astype(int).tolist()
+        spec["value"] += np.round(value, 6).tolist()
+        depth, offset = max(depth, int(d)), offset + len(feature)
+    spec["depth"] = depth
+    return spec
+
+
+def _forest_spec(clf: Any) -> dict[str, Any]:
+    trees = []
+    for est in clf.estimators_:
+        t = est.tree_
+        value = np.zeros((t.node_count, len(sm.LEVELS)))
+        frac = t.value[:, 0, :]
+        value[:, clf.classes_.astype(int)] = frac / frac.sum(axis=1, keepdims=True)
+        trees.append(
+            (t.feature, t.threshold, t.children_left, t.children_right, value, t.max_depth)
+        )
+    return {"kind": "forest", **_pack(trees)}
+
+
+def _boosting_spec(clf: Any, x: np.ndarray) -> dict[str, Any]:
+    classes = clf.classes_.astype(int)
+    if len(classes) < 3:
+        raise ValueError("boosting: the level needs at least three classes in training")
+    trees, tree_class = [], []
+    for iteration in clf._predictors:  # noqa: SLF001 (the fitted trees; no public accessor)
+        for k, predictor in enumerate(iteration):
+            n = predictor.nodes
+            feature = np.where(n["is_leaf"].astype(bool), -1, n["feature_idx"])
+            value = n["value"] * n["is_leaf"]
+            trees.append(
+                (feature, n["num_threshold"], n["left"], n["right"], value, n["depth"].max())
+            )
+            tree_class.append(int(classes[k]))
+    spec = {"kind": "boosting", **_pack(trees), "tree_class": tree_class}
+    # the baseline (log-odds of the class priors) from the public decision function
+    spec["baseline"] = [0.0] * len(sm.LEVELS)
+    raw = clf.decision_function(x) - sm.TreeEnsemble(spec).raw(x)[:, classes]
+    base = np.full(len(sm.LEVELS), -30.0)
+    base[classes] = raw.mean(axis=0)
+    spec["baseline"] = base.round(8).tolist()
+    return spec
 
 
 def _other_topic(name: str, code: str, codes: tuple[str, ...]) -> bool:
@@ -375,14 +461,17 @@ def predict_all(model: sm.SignalModel, feats: list) -> tuple[list, list, np.ndar
 
 
 # --------------------------------------------------------------------------- calibration
-def fit_level_temperature(z: np.ndarray, y: np.ndarray, model: sm.SignalModel) -> float:
+def fit_level_temperature(
+    z: np.ndarray, y: np.ndarray, model: sm.SignalModel, trees: np.ndarray | None = None
+) -> float:
     """The temperature T minimising the log-loss of the level probabilities from logits z
-    (one number: it cannot reorder the levels, only soften or sharpen them)."""
+    (and the tree ensembles' probabilities, which it leaves as they are): one number, so it
+    cannot reorder a model's levels, only soften or sharpen them."""
     from scipy.optimize import minimize_scalar
 
     def nll(log_t: float) -> float:
         model.level_temp = float(np.exp(log_t))
-        p = model.level_probabilities(z)
+        p = model.level_probabilities(z, trees)
         return -float(np.log(np.clip(p[np.arange(len(y)), y], 1e-9, 1.0)).mean())
 
     saved = model.level_temp
@@ -409,7 +498,9 @@ def fit_topic_calibration(p: np.ndarray, rule: np.ndarray, gold: np.ndarray) -> 
 
 def calibrate(model: sm.SignalModel, oof: dict[str, np.ndarray]) -> None:
     """Set model's level temperature and topic calibration from out-of-fold outputs."""
-    model.level_temp = fit_level_temperature(oof["level_logits"], oof["level_gold"], model)
+    model.level_temp = fit_level_temperature(
+        oof["level_logits"], oof["level_gold"], model, oof.get("level_trees")
+    )
     model.topic_calibration = fit_topic_calibration(
         oof["topic_probs"], oof["rules"], oof["topic_gold"]
     )
@@ -443,6 +534,7 @@ def out_of_fold(
     oof: dict[str, Any] = {
         "topic_probs": np.zeros((n, len(codes))),
         "level_logits": np.zeros((n, n_logits)),
+        "level_trees": np.zeros((n, len(sm.LEVELS))),
         "rules": np.zeros((n, len(codes))),
         "fold": np.zeros(n, dtype=int),
         "level_gold": np.array([e.level for e in examples]),
@@ -454,6 +546,9 @@ def out_of_fold(
         x = np.array([model.vector(feats[i]) for i in test])
         oof["topic_probs"][test] = model.probabilities(x)[0]
         oof["level_logits"][test] = x @ model.level_coef.T + model.level_bias
+        trees = model.tree_probabilities(x)
+        if trees is not None:
+            oof["level_trees"][test] = trees
         oof["rules"][test] = rule_matrix(model, [feats[i] for i in test])
         oof["fold"][test] = f
     oof["model"] = model  # the last fold's: decision rule and mode, not its weights
@@ -478,7 +573,7 @@ def _oof_score(
             calibrate(model, {k: v[rest] for k, v in oof.items() if isinstance(v, np.ndarray)})
         else:
             model.level_temp, model.topic_calibration = 1.0, None
-        pl = model.level_probabilities(oof["level_logits"][test])
+        pl = model.level_probabilities(oof["level_logits"][test], oof["level_trees"][test])
         pt = oof["topic_probs"][test]
         pt_conf[test] = model.topic_confidence(pt, oof["rules"][test])
         for j, i in enumerate(test):

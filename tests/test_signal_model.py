@@ -208,3 +208,51 @@ def test_cross_validation_reports_ece_before_and_after_calibration(nlp) -> None:
     assert model.params["level_temperature"] > 0 and len(model.params["topic_calibration"]) == 3
     _, levels, pt, conf = st.predict_all(model, feats)
     assert ((pt >= 0) & (pt <= 1)).all() and ((conf >= 0) & (conf <= 1)).all()
+
+
+@pytest.mark.parametrize("kind", ["forest", "boosting"])
+def test_exported_level_trees_answer_as_scikit_learn_does(kind: str) -> None:
+    """The packed numpy walk over the JSON spec gives scikit-learn's probabilities on rows
+    it was not fitted on, after a JSON round trip (the artifact is JSON)."""
+    import json
+
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, 6))
+    # an interaction a linear model cannot draw: the level rises only when both cues agree
+    y = np.clip((x[:, 0] > 0).astype(int) * (1 + (x[:, 1] > 0.3) + (x[:, 2] > 1.0)), 0, 4)
+    y[rng.random(400) < 0.1] = 4
+    recipe = st.load_recipe()
+    spec = json.loads(json.dumps(st.fit_trees(kind, x, y, recipe, seed=0)))
+    fresh = rng.normal(size=(200, 6))
+    maker = RandomForestClassifier if kind == "forest" else HistGradientBoostingClassifier
+    extra = {"n_jobs": 1} if kind == "forest" else {}
+    clf = maker(random_state=0, **extra, **recipe[kind]).fit(x, y)
+    want = clf.predict_proba(fresh)
+    got = sm.TreeEnsemble(spec).probabilities(fresh)
+    assert got.shape == (200, 5)
+    assert np.abs(got - want).max() < 1e-4
+    assert (got.argmax(1) == want.argmax(1)).all()
+
+
+def test_committed_level_ensemble_temperature_changes_confidence_not_level() -> None:
+    model = sm.load_model()
+    assert model is not None and {t.kind for t in model.level_trees} == {"forest", "boosting"}
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(50, len(model.dense_names) + len(model.vocab)))
+    z = x @ model.level_coef.T + model.level_bias
+    trees = model.tree_probabilities(x)
+    assert trees is not None and np.allclose(trees.sum(axis=1), len(model.level_trees))
+    saved = model.level_temp
+    try:
+        answers = []
+        for temp in (0.5, 1.0, 3.0):
+            model.level_temp = temp
+            p = model.level_probabilities(z, trees)
+            assert np.allclose(p.sum(axis=1), 1.0)
+            answers.append(p)
+    finally:
+        model.level_temp = saved
+    assert (answers[0].argmax(1) == answers[2].argmax(1)).all()
+    assert answers[0].max(1).mean() > answers[1].max(1).mean() > answers[2].max(1).mean()
