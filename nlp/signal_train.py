@@ -20,8 +20,6 @@ import json
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,27 +161,8 @@ def load_recipe(path: Path = CONFIG_PATH) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
-@contextmanager
-def _pandas_unblocked() -> Iterator[None]:
-    """pipeline/db.py marks an absent pandas as None in sys.modules (DuckDB speed-up);
-    scikit-learn reads that entry as a module and fails, so lift the mark while fitting."""
-    blocked = "pandas" in sys.modules and sys.modules["pandas"] is None
-    if blocked:
-        del sys.modules["pandas"]
-    try:
-        yield
-    finally:
-        if blocked:
-            sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
-
-
 def fit(examples: list[Example], feats: list, recipe: dict[str, Any]) -> sm.SignalModel:
     """Train the topic and level models on examples (recipe: models/signals/config.toml)."""
-    with _pandas_unblocked():
-        return _fit(examples, feats, recipe)
-
-
-def _fit(examples: list[Example], feats: list, recipe: dict[str, Any]) -> sm.SignalModel:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -491,8 +470,7 @@ def fit_topic_calibration(p: np.ndarray, rule: np.ndarray, gold: np.ndarray) -> 
 
     z = np.log(np.clip(p, 1e-9, 1)) - np.log(np.clip(1 - p, 1e-9, 1))
     x = np.column_stack([z.ravel(), rule.ravel()])
-    with _pandas_unblocked():
-        clf = LogisticRegression(C=100.0, max_iter=1000).fit(x, gold.ravel().astype(int))
+    clf = LogisticRegression(C=100.0, max_iter=1000).fit(x, gold.ravel().astype(int))
     return [round(float(v), 6) for v in (*clf.coef_[0], clf.intercept_[0])]
 
 

@@ -289,6 +289,19 @@ def run_crawl(
     Runs the real Scrapy engine in this process (a process can run it once: the Twisted
     reactor does not restart). ``progress`` is called with the live counters.
     """
+    with db.pandas_short_cut():
+        return _run_crawl(config, outlets, base_urls, polite, progress, registry_path, on_wait)
+
+
+def _run_crawl(
+    config: Config,
+    outlets: list[str] | None,
+    base_urls: dict[str, str] | None,
+    polite: bool,
+    progress: Any,
+    registry_path: str | Path | None,
+    on_wait: Any,
+) -> CrawlSummary:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 

@@ -37,12 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# DuckDB's Python binding tries `import pandas` while converting every query parameter; when
-# pandas is absent each failed import walks sys.path again (measured: 19% of profiled crawl time in
-# bench/crawl.py). Recording the absence once makes those imports fail instantly.
-if importlib.util.find_spec("pandas") is None:
-    sys.modules.setdefault("pandas", None)  # type: ignore[arg-type]
-
 SQL_DIR = Path(__file__).with_name("sql")
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 VIEWS_DIR = SQL_DIR / "views"
@@ -50,6 +44,28 @@ MACROS_FILE = SQL_DIR / "macros.sql"
 _LOCK_PATTERNS = ("Could not set lock", "Conflicting lock", "database is locked")
 # Bump when load_regions_table derives its columns differently, so databases reload the table.
 _REGIONS_FORMAT = 1
+
+
+_PANDAS_ABSENT = importlib.util.find_spec("pandas") is None
+
+
+@contextmanager
+def pandas_short_cut() -> Iterator[None]:
+    """While inside, a missing pandas is marked in sys.modules, so imports of it fail at once.
+
+    DuckDB's Python binding tries `import pandas` while converting every query parameter; when
+    pandas is absent each failed import walks sys.path again (measured: 19% of profiled crawl
+    time in bench/crawl.py). Scoped, not process-wide: libraries that look pandas up in
+    sys.modules (scikit-learn does) take the None mark for the module and fail."""
+    if not _PANDAS_ABSENT or "pandas" in sys.modules:
+        yield
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if "pandas" in sys.modules and sys.modules["pandas"] is None:
+            del sys.modules["pandas"]
 
 
 class DatabaseBusy(RuntimeError):

@@ -104,6 +104,33 @@ def test_regions_loading_does_not_import_spacy():
     assert int(out[0]) > 90_000 and out[1] == "[]"
 
 
+def test_pandas_short_cut_is_scoped_so_libraries_that_probe_for_pandas_still_work():
+    """pipeline.db short-cuts DuckDB's repeated `import pandas` during a crawl when pandas is
+    not installed; outside that scope scikit-learn must still fit (CI failed once when the
+    short-cut was a process-wide None entry in sys.modules)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("pandas") is not None:
+        pytest.skip("pandas is installed here; the short-cut is off")
+    code = (
+        "import sys, duckdb; from pipeline import db\n"
+        "print('pandas' in sys.modules)\n"
+        "with db.pandas_short_cut():\n"
+        "    print(sys.modules['pandas'] is None)\n"
+        "    print(duckdb.connect().execute('SELECT ?::INT + 1', [1]).fetchone()[0])\n"
+        "print('pandas' in sys.modules)\n"
+        "import numpy as np; from sklearn.ensemble import RandomForestClassifier\n"
+        "x = np.arange(40.0).reshape(20, 2); y = (x[:, 0] > 20).astype(int)\n"
+        "print(RandomForestClassifier(n_estimators=3, random_state=0).fit(x, y).score(x, y))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout.split()
+    assert out == ["False", "True", "2", "False", "1.0"]
+
+
 def test_schema_doc_names_every_table_column_and_view(fresh):
     """docs/SCHEMA.md has a section per table/view listing exactly its columns."""
     text = SCHEMA_MD.read_text(encoding="utf-8")
