@@ -269,7 +269,7 @@ def run_eval(
     report["stories"] = story_section(
         story_gold, story_pred, nlp, demo_articles=demo_articles, embed_settings=embed_settings
     )
-    report["stories"].update(news_train_story_section(shared, nlp))
+    report["stories"].update(news_train_story_section(shared, nlp, embed_settings))
     report["signal_model"] = signal_model_section(report.get("news_dev", {}))
     report["markdown"] = to_markdown(report)
     out.mkdir(parents=True, exist_ok=True)
@@ -562,9 +562,10 @@ def _stories_markdown(st: dict[str, Any]) -> list[str]:
     return lines
 
 
-def news_train_story_section(shared: Path, nlp: Any) -> dict[str, Any]:
+def news_train_story_section(shared: Path, nlp: Any, embed_settings: Any = None) -> dict[str, Any]:
     """Pairwise same-story scores on news-train (issue 13 item 7: 37 events reported by two
-    or three outlets), text only: enough pairs to tune the story parameters on."""
+    or three outlets), with and without embeddings: enough pairs to compare embedding
+    backends and lengths on (news-dev and the demo have 17 and 7)."""
     path = shared / "data" / "news-train" / "articles.jsonl"
     if not path.exists():
         return {"news_train_text_only": {"skipped": f"no news-train under {shared}"}}
@@ -574,11 +575,21 @@ def news_train_story_section(shared: Path, nlp: Any) -> dict[str, Any]:
     arts = [{k: a.get(k) for k in ("id", "title", "text", "url", "outlet")} for a in rows]
     pred = list(annotate_lines([json.dumps(a) for a in arts], nlp))
     labels = {i: a["story"] for i, a in enumerate(rows)}
-    sc = score_stories(arts, pred, labels, None)
     names = [a["id"] for a in rows]
-    sc["false_merges"] = [[names[a], names[b]] for a, b in sc["false_merges"]]
-    sc["missed"] = [[names[a], names[b]] for a, b in sc["missed"]]
-    return {"news_train_text_only": sc}
+    texts = [f"{a.get('title') or ''}\n{a.get('text') or ''}" for a in arts]
+    vectors, model, note = _story_vectors(texts, embed_settings)
+    out: dict[str, Any] = {}
+    for variant, vecs in (("text_only", None), ("with_embeddings", vectors)):
+        if variant == "with_embeddings" and vecs is None:
+            out[f"news_train_{variant}"] = {"skipped": note}
+            continue
+        sc = score_stories(arts, pred, labels, vecs, model if vecs is not None else None)
+        sc["false_merges"] = [[names[a], names[b]] for a, b in sc["false_merges"]]
+        sc["missed"] = [[names[a], names[b]] for a, b in sc["missed"]]
+        if variant == "with_embeddings":
+            sc["model"] = model
+        out[f"news_train_{variant}"] = sc
+    return out
 
 
 def signal_model_section(news_dev: dict[str, Any]) -> dict[str, Any]:

