@@ -515,19 +515,33 @@ def story_section(
                 d_labels[key[slug]] = story["name"]
         sets.append(("demo", d_arts, d_pred, d_labels, [a["slug"] for a in demo]))
     for name, arts, pr, labels, names in sets:
-        texts = [f"{a.get('title') or ''}\n{a.get('text') or ''}" for a in arts]
-        vectors, model, note = _story_vectors(texts, embed_settings)
-        for variant, vecs in (("text_only", None), ("with_embeddings", vectors)):
-            if variant == "with_embeddings" and vecs is None:
-                out[f"{name}_{variant}"] = {"skipped": note}
-                continue
-            sc = score_stories(arts, pr, labels, vecs, model if vecs is not None else None)
-            sc["false_merges"] = [[names[a], names[b]] for a, b in sc["false_merges"]]
-            sc["missed"] = [[names[a], names[b]] for a, b in sc["missed"]]
-            if variant == "with_embeddings":
-                sc["model"] = model
-            out[f"{name}_{variant}"] = sc
+        out.update(_story_variants(name, arts, pr, labels, names, embed_settings))
     out["params"] = {"link": load_params().link}
+    return out
+
+
+def _story_variants(
+    name: str,
+    arts: list[dict[str, Any]],
+    pred: list[dict[str, Any]],
+    labels: dict[int, str],
+    names: list[Any],
+    embed_settings: Any,
+) -> dict[str, Any]:
+    """One story set scored text only and with embeddings (skipped, with why, without)."""
+    texts = [f"{a.get('title') or ''}\n{a.get('text') or ''}" for a in arts]
+    vectors, model, note = _story_vectors(texts, embed_settings)
+    out: dict[str, Any] = {}
+    for variant, vecs in (("text_only", None), ("with_embeddings", vectors)):
+        if variant == "with_embeddings" and vecs is None:
+            out[f"{name}_{variant}"] = {"skipped": note}
+            continue
+        sc = score_stories(arts, pred, labels, vecs, model if vecs is not None else None)
+        sc["false_merges"] = [[names[a], names[b]] for a, b in sc["false_merges"]]
+        sc["missed"] = [[names[a], names[b]] for a, b in sc["missed"]]
+        if variant == "with_embeddings":
+            sc["model"] = model
+        out[f"{name}_{variant}"] = sc
     return out
 
 
@@ -576,20 +590,7 @@ def news_train_story_section(shared: Path, nlp: Any, embed_settings: Any = None)
     pred = list(annotate_lines([json.dumps(a) for a in arts], nlp))
     labels = {i: a["story"] for i, a in enumerate(rows)}
     names = [a["id"] for a in rows]
-    texts = [f"{a.get('title') or ''}\n{a.get('text') or ''}" for a in arts]
-    vectors, model, note = _story_vectors(texts, embed_settings)
-    out: dict[str, Any] = {}
-    for variant, vecs in (("text_only", None), ("with_embeddings", vectors)):
-        if variant == "with_embeddings" and vecs is None:
-            out[f"news_train_{variant}"] = {"skipped": note}
-            continue
-        sc = score_stories(arts, pred, labels, vecs, model if vecs is not None else None)
-        sc["false_merges"] = [[names[a], names[b]] for a, b in sc["false_merges"]]
-        sc["missed"] = [[names[a], names[b]] for a, b in sc["missed"]]
-        if variant == "with_embeddings":
-            sc["model"] = model
-        out[f"news_train_{variant}"] = sc
-    return out
+    return _story_variants("news_train", arts, pred, labels, names, embed_settings)
 
 
 def signal_model_section(news_dev: dict[str, Any]) -> dict[str, Any]:
