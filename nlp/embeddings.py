@@ -442,8 +442,7 @@ class OnnxEncoder:
         while start < len(order):
             width = len(ids[order[start]])  # the longest left: texts are sorted
             rows = max(1, min(batch_size, ONNX_TOKENS_PER_CALL // max(width, 1)))
-            if self.one_per_call:
-                rows = 1
+            rows = 1 if self.one_per_call else rows
             idx = order[start : start + rows]
             start += rows
             input_ids = np.full((len(idx), width), self._pad, np.int64)
@@ -587,13 +586,22 @@ def _quantise_onnx(fp32: Path, out: Path) -> None:
     minimum cosine to fp32 was 0.990-0.992, without 0.998 (models/embeddings/MODEL_CARD.md).
     Embeddings stay fp32."""
     import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph = onnx.load(str(fp32), load_external_data=False).graph
     gelu_out = {o for n in graph.node if n.op_type in _GELU_OPS for o in n.output}
     keep_fp32 = [n.name for n in graph.node if n.op_type == "MatMul" and n.input[0] in gelu_out]
     tmp = out.with_name(out.name + ".tmp")
     with _quiet_exporters():
-        _quantise(fp32, tmp, keep_fp32)
+        quantize_dynamic(
+            str(fp32),
+            str(tmp),
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul", "Attention"],
+            per_channel=True,
+            nodes_to_exclude=keep_fp32,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # contrib ops' outputs
+        )
     os.replace(tmp, out)
 
 
@@ -610,21 +618,6 @@ def _quiet_exporters() -> Iterator[None]:
             yield
     finally:
         root.setLevel(level)
-
-
-def _quantise(fp32: Path, tmp: Path, keep_fp32: list[str]) -> None:
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(
-        str(fp32),
-        str(tmp),
-        weight_type=QuantType.QInt8,
-        op_types_to_quantize=["MatMul", "Attention"],
-        per_channel=True,
-        nodes_to_exclude=keep_fp32,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # contrib ops' outputs
-    )
 
 
 _GELU_OPS = ("BiasGelu", "Gelu", "FastGelu")
